@@ -1,0 +1,49 @@
+"""The HTTP API under /api/v1: routers of every app, one error shape `{"detail": …}`."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from govhall.queueing.errors import QueueError
+
+api = NinjaAPI(
+    title="govhall API",
+    version="1",
+    description="Smart government service halls: halls, tickets, calling, guidance and monitoring.",
+    urls_namespace="api-v1",
+)
+
+
+@api.exception_handler(QueueError)
+def queue_error(request: HttpRequest, exc: QueueError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.detail}, status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "authentication required: Authorization: Bearer TOKEN"}, status=401
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+def _register() -> None:
+    from govhall.guide.api import router as guide_router
+    from govhall.queueing.api import router as queue_router
+
+    api.add_router("/", queue_router)
+    api.add_router("/guide", guide_router)
+
+
+_register()

@@ -1,0 +1,1 @@
+"""The invented demo city: halls, catalogue, bundles and live traffic."""

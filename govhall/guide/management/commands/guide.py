@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Guidance search (智能导办): plain words in, ranked matters out"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        search = sub.add_parser("search", help="search the catalogue")
+        search.add_argument("text", nargs="?", default=None)
+        search.add_argument("--top", type=int, default=5)
+        search.add_argument("--json", action="store_true", help="one JSON object per query")
+        search.add_argument("--stdin", action="store_true", help="one query per input line")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        from govhall.guide.services import search_catalog
+
+        if opts["top"] < 1:
+            raise CommandError("--top must be at least 1")
+        if opts["stdin"]:
+            queries = [line.rstrip("\n") for line in sys.stdin]
+        elif opts["text"] is not None:
+            queries = [opts["text"]]
+        else:
+            raise CommandError("give TEXT or --stdin")
+        for query in queries:
+            result = search_catalog(query, top=opts["top"])
+            if opts["json"]:
+                self.stdout.write(json.dumps(result, ensure_ascii=False))
+            else:
+                self.stdout.write(f"» {result['query']}")
+                for rank, item in enumerate(result["results"], start=1):
+                    self.stdout.write(f"  {rank}. {item['score']:.3f}  {item['code']}  {item['name']}")
+                if result.get("ask"):
+                    self.stdout.write(f"  ? {result['ask'].get('question', '')}")

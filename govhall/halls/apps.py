@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HallsConfig(AppConfig):
+    name = "govhall.halls"
+    label = "halls"

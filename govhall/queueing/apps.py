@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class QueueingConfig(AppConfig):
+    name = "govhall.queueing"
+    label = "queueing"

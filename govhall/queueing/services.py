@@ -1,0 +1,363 @@
+"""Verbs that change the queue: issue, call next, and every action of the ticket state machine.
+
+Every change runs in one durable transaction that also writes the audit row and the
+realtime event, so a ticket is never half-changed, lost or called twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+
+from govhall import clock
+from govhall.halls import hours
+from govhall.halls.models import Hall, Window, Zone, ZoneMatter
+from govhall.queueing import policy as calling
+from govhall.queueing.errors import Conflict, NotFound, Unprocessable
+from govhall.queueing.models import AT_WINDOW, Channel, DailyCounter, Status, Ticket, TicketEvent
+from govhall.queueing.subjects import pseudonymize
+from govhall.realtime import services as realtime
+
+# The one transition table: action → (allowed from-statuses, to-status, event type).
+TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
+    "call": (frozenset({Status.WAITING}), Status.CALLED, "ticket.called"),
+    "start": (frozenset({Status.CALLED}), Status.SERVING, "ticket.started"),
+    "finish": (frozenset({Status.SERVING}), Status.SERVED, "ticket.finished"),
+    "no-show": (frozenset({Status.CALLED}), Status.NO_SHOW, "ticket.no_show"),
+    "recall": (frozenset({Status.CALLED}), Status.CALLED, "ticket.recalled"),
+    "hold": (frozenset({Status.SERVING}), Status.ON_HOLD, "ticket.held"),
+    "resume": (frozenset({Status.ON_HOLD}), Status.SERVING, "ticket.resumed"),
+    "cancel": (frozenset({Status.WAITING, Status.ON_HOLD}), Status.CANCELLED, "ticket.cancelled"),
+    "transfer": (frozenset({Status.CALLED, Status.SERVING}), Status.WAITING, "ticket.transferred"),
+    "close": (frozenset({Status.WAITING}), Status.CANCELLED, "ticket.cancelled"),
+}
+ACTIONS = ("start", "finish", "no-show", "recall", "hold", "resume", "cancel", "transfer")
+
+
+def new_ticket_id() -> str:
+    return "t" + secrets.token_hex(8)
+
+
+def format_number(prefix: str, serial: int) -> str:
+    return f"{prefix}{serial:03d}"
+
+
+def _next_serial(hall: Hall, zone: Zone, day: dt.date) -> int:
+    # Insert-if-missing, then increment: the row lock (PostgreSQL) or the write lock (SQLite)
+    # is held until commit, so serials are consecutive and a rolled-back issue uses none.
+    DailyCounter.objects.bulk_create(
+        [DailyCounter(hall=hall, zone=zone, service_day=day, last=0)], ignore_conflicts=True
+    )
+    counter = DailyCounter.objects.filter(hall=hall, zone=zone, service_day=day)
+    counter.update(last=F("last") + 1)
+    return counter.values_list("last", flat=True).get()
+
+
+def _audit(
+    ticket: Ticket,
+    action: str,
+    before: str,
+    at: dt.datetime,
+    actor: Any = None,
+    window: Window | None = None,
+    **detail: Any,
+) -> None:
+    TicketEvent.objects.create(
+        ticket=ticket,
+        action=action,
+        from_status=before,
+        to_status=ticket.status,
+        at=at,
+        window=window,
+        actor=actor if getattr(actor, "pk", None) else None,
+        detail=detail,
+    )
+
+
+def _publish(ticket: Ticket, event_type: str, **extra: Any) -> None:
+    from govhall.queueing.queries import public_ticket
+
+    realtime.record(ticket.hall, event_type, {"ticket": public_ticket(ticket), **extra})
+
+
+def resolve_zone(hall: Hall, matter_code: str, zone_code: str | None) -> Zone:
+    if zone_code:
+        zone = Zone.objects.filter(hall=hall, code=zone_code).first()
+        if zone is None:
+            raise Unprocessable(f"hall {hall.code} has no zone {zone_code!r}")
+        return zone
+    link = ZoneMatter.objects.select_related("zone").filter(hall=hall, matter_code=matter_code).first()
+    if link is None:
+        raise Unprocessable(f"matter {matter_code!r} is not handled in hall {hall.code}: give a zone")
+    return link.zone
+
+
+def issue_ticket(
+    hall: Hall,
+    matter_code: str,
+    *,
+    zone_code: str | None = None,
+    channel: str = Channel.WALK_IN,
+    priority: int = 0,
+    subject: str = "",
+    idempotency_key: str | None = None,
+    actor: Any = None,
+) -> tuple[Ticket, bool]:
+    """Issue a ticket, waiting and callable at once. Returns (ticket, created)."""
+    if channel not in Channel.values:
+        raise Unprocessable(f"unknown channel {channel!r}: walk_in, remote or appointment")
+    if priority not in (0, 1):
+        raise Unprocessable("priority must be 0 or 1")
+    if not matter_code or len(matter_code) > 64:
+        raise Unprocessable("matter must be a matter code")
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= 128:
+        raise Unprocessable("Idempotency-Key must be 1–128 characters")
+    if idempotency_key:
+        existing = Ticket.objects.filter(hall=hall, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    zone = resolve_zone(hall, matter_code, zone_code)
+    now = clock.now()
+    if channel == Channel.WALK_IN and not hours.is_open(
+        hall.opening_hours, hall.closed_dates, clock.local(now, hall.timezone)
+    ):
+        raise Conflict(f"{hall.name}当前不在开放时间 (the hall is closed now)")
+    subject = pseudonymize(subject)
+    try:
+        with transaction.atomic(durable=True):
+            day = clock.service_day(now, hall.timezone)
+            if channel == Channel.REMOTE and subject:
+                _check_remote_limit(hall, subject, day)
+            serial = _next_serial(hall, zone, day)
+            ticket = Ticket.objects.create(
+                id=new_ticket_id(),
+                hall=hall,
+                zone=zone,
+                origin_zone=zone,
+                matter_code=matter_code,
+                subject=subject,
+                channel=channel,
+                priority=priority,
+                number=format_number(zone.prefix, serial),
+                serial=serial,
+                service_day=day,
+                status=Status.WAITING,
+                issued_at=now,
+                queued_at=now,
+                idempotency_key=idempotency_key or None,
+            )
+            _audit(ticket, "issue", "", now, actor, channel=channel)
+            _publish(ticket, "ticket.issued")
+    except IntegrityError:
+        if idempotency_key:
+            existing = Ticket.objects.filter(hall=hall, idempotency_key=idempotency_key).first()
+            if existing:
+                return existing, False
+            raise Conflict("a request with this Idempotency-Key is in progress; retry")
+        raise
+    return ticket, True
+
+
+def _check_remote_limit(hall: Hall, subject: str, day: dt.date) -> None:
+    limit = int(calling.settings_of(hall.policy)["remote_tickets_per_subject_per_day"] or 0)
+    taken = Ticket.objects.filter(subject=subject, service_day=day, channel=Channel.REMOTE).count()
+    if limit and taken >= limit:
+        raise Conflict(f"每人每天最多远程取号{limit}次 (remote ticket limit reached for today)")
+
+
+def _heads(window: Window) -> list[calling.Head]:
+    """The first waiting ticket of each zone's priority and normal line."""
+    heads = []
+    for zone in window.zones.all():
+        for level in (1, 0):
+            row = (
+                Ticket.objects.filter(zone=zone, status=Status.WAITING, priority=level)
+                .order_by("queued_at", "serial")
+                .values("id", "queued_at")
+                .first()
+            )
+            if row:
+                heads.append(calling.Head(row["id"], zone.code, level, row["queued_at"]))
+    return heads
+
+
+def call_next(window: Window, actor: Any = None) -> Ticket | None:
+    """Call the next ticket for this window, or None when nobody waits for its zones."""
+    with transaction.atomic(durable=True):
+        locked = Window.objects.select_for_update().select_related("hall").filter(pk=window.pk).first()
+        if locked is None:
+            raise NotFound("no such window")
+        window = locked
+        if window.state != Window.State.OPEN:
+            raise Conflict(f"{window.name} is {window.state}: open it before calling")
+        current = Ticket.objects.filter(window=window, status__in=AT_WINDOW).first()
+        if current:
+            raise Conflict(f"{window.name} still has {current.number} ({current.status}): finish it first")
+        now = clock.now()
+        for _attempt in range(20):
+            heads = _heads(window)
+            if not heads:
+                return None
+            order = calling.choose(heads, window.hall.policy, window.priority_streak, now)
+            if connection.vendor == "postgresql":
+                free = set(
+                    Ticket.objects.select_for_update(skip_locked=True)
+                    .filter(pk__in=[h.ticket_id for h in order], status=Status.WAITING)
+                    .values_list("id", flat=True)
+                )
+                order = [h for h in order if h.ticket_id in free]
+            for head in order:
+                claimed = Ticket.objects.filter(pk=head.ticket_id, status=Status.WAITING).update(
+                    status=Status.CALLED,
+                    window=window,
+                    window_code=window.code,
+                    last_called_at=now,
+                    # a transferred ticket keeps its first call: a wait ends at the first call
+                    called_at=Coalesce(F("called_at"), Value(now)),
+                )
+                if claimed != 1:
+                    continue
+                ticket = Ticket.objects.select_related("hall", "zone").get(pk=head.ticket_id)
+                window.priority_streak = window.priority_streak + 1 if ticket.priority else 0
+                window.save(update_fields=["priority_streak"])
+                _audit(ticket, "call", Status.WAITING, now, actor, window)
+                _publish(ticket, "ticket.called", window={"code": window.code, "name": window.name})
+                return ticket
+        raise Conflict("the queue is changing fast; try again")
+
+
+def perform(
+    ticket_id: str, action: str, actor: Any = None, *, zone_code: str | None = None, check: Any = None
+) -> Ticket:
+    """Apply one action of the transition table to a ticket.
+
+    `check(ticket)` runs inside the transaction before the change (access control).
+    """
+    if action not in ACTIONS:
+        raise NotFound(f"unknown action {action!r}")
+    allowed, target, event_type = TRANSITIONS[action]
+    with transaction.atomic(durable=True):
+        ticket = (
+            Ticket.objects.select_for_update()
+            .select_related("hall", "zone", "window")
+            .filter(pk=ticket_id)
+            .first()
+        )
+        if ticket is None:
+            raise NotFound(f"no ticket {ticket_id!r}")
+        if check is not None:
+            check(ticket)
+        before = ticket.status
+        if before not in allowed:
+            raise Conflict(f"ticket {ticket.number} is {before}; {action} needs {'/'.join(sorted(allowed))}")
+        now = clock.now()
+        window = ticket.window
+        fields = ["status"]
+        extra: dict[str, Any] = {}
+        if action == "recall":
+            limit = int(
+                calling.settings_of(ticket.hall.policy)["max_recalls"] or settings.GOVHALL["MAX_RECALLS"]
+            )
+            if ticket.recall_count >= limit:
+                raise Conflict(f"ticket {ticket.number} was recalled {limit} times already: mark it no-show")
+            ticket.recall_count += 1
+            ticket.last_called_at = now
+            fields += ["recall_count", "last_called_at"]
+        elif action == "start":
+            ticket.started_at = now
+            fields.append("started_at")
+        elif action in ("finish", "no-show", "cancel"):
+            ticket.finished_at = now
+            fields.append("finished_at")
+            if action == "cancel":
+                ticket.reason = "cancelled by the citizen or staff"
+                fields.append("reason")
+        elif action == "resume":
+            if window is None:
+                raise Conflict(f"ticket {ticket.number} has no window to resume at")
+            busy = Ticket.objects.filter(window=window, status__in=AT_WINDOW).exclude(pk=ticket.pk).first()
+            if busy:
+                raise Conflict(f"{window.name} is busy with {busy.number}: finish or hold it first")
+        elif action == "transfer":
+            target_zone = Zone.objects.filter(hall=ticket.hall, code=zone_code or "").first()
+            if target_zone is None:
+                raise Unprocessable(f"hall {ticket.hall.code} has no zone {zone_code!r}")
+            extra["from_zone"] = ticket.zone.code
+            ticket.zone = target_zone
+            if not calling.settings_of(ticket.hall.policy)["transfer_keeps_place"]:
+                ticket.queued_at = now
+            ticket.window = None
+            ticket.started_at = None
+            fields += ["zone", "queued_at", "window", "started_at"]
+        ticket.status = target
+        ticket.save(update_fields=fields)
+        _audit(ticket, action, before, now, actor, window, **extra)
+        window_info = {"code": window.code, "name": window.name} if window else None
+        _publish(ticket, event_type, window=window_info, **extra)
+    return ticket
+
+
+def set_window_state(window: Window, state: str, actor: Any = None) -> Window:
+    """Open, pause or close a window (tidal windows open on demand)."""
+    if state not in Window.State.values:
+        raise Unprocessable(f"unknown window state {state!r}: open, paused or closed")
+    with transaction.atomic(durable=True):
+        window = Window.objects.select_for_update().select_related("hall").get(pk=window.pk)
+        if (
+            state == Window.State.CLOSED
+            and Ticket.objects.filter(window=window, status__in=AT_WINDOW).exists()
+        ):
+            raise Conflict(f"{window.name} still has a ticket at the counter: finish or transfer it first")
+        if window.state != state:
+            before = window.state
+            window.state = state
+            window.save(update_fields=["state"])
+            realtime.record(
+                window.hall,
+                "window.changed",
+                {
+                    "window": {
+                        "code": window.code,
+                        "name": window.name,
+                        "state": state,
+                        "from": before,
+                        "tidal": window.tidal,
+                    }
+                },
+            )
+    return window
+
+
+CLOSING_REASON = "大厅已下班，未叫号自动取消 (hall closed)"
+
+
+def close_day(hall: Hall, reason: str = CLOSING_REASON, *, before_day: dt.date | None = None) -> int:
+    """Cancel the tickets still waiting at closing (or from days before `before_day`), each with
+    a reason and its audit row."""
+    cancelled = 0
+    now = clock.now()
+    waiting = Ticket.objects.filter(hall=hall, status=Status.WAITING)
+    if before_day is not None:
+        waiting = waiting.filter(service_day__lt=before_day)
+    for ticket_id in waiting.values_list("id", flat=True):
+        with transaction.atomic(durable=True):
+            ticket = (
+                Ticket.objects.select_for_update()
+                .select_related("hall", "zone")
+                .filter(pk=ticket_id, status=Status.WAITING)
+                .first()
+            )
+            if ticket is None:
+                continue
+            ticket.status, ticket.finished_at, ticket.reason = Status.CANCELLED, now, reason
+            ticket.save(update_fields=["status", "finished_at", "reason"])
+            _audit(ticket, "close", Status.WAITING, now, None, None, reason=reason)
+            _publish(ticket, "ticket.cancelled", reason=reason)
+            cancelled += 1
+    return cancelled

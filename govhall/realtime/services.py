@@ -1,0 +1,60 @@
+"""Recording hall events inside the change's transaction, and waking listeners after commit."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from govhall import clock
+from govhall.halls.models import Hall
+from govhall.realtime.models import HallEvent
+
+log = logging.getLogger(__name__)
+KEEP_EVENTS = 5000
+
+
+def group_name(hall_code: str) -> str:
+    return f"hall.{hall_code.encode().hex()}"
+
+
+def record(hall: Hall, type_: str, payload: dict[str, Any]) -> HallEvent:
+    """Store an event with the next id of the hall; the hall row stays locked until commit,
+    so ids are committed in order and a client resuming with `since` misses nothing."""
+    Hall.objects.filter(pk=hall.pk).update(event_seq=F("event_seq") + 1)
+    seq = Hall.objects.values_list("event_seq", flat=True).get(pk=hall.pk)
+    event = HallEvent.objects.create(hall=hall, seq=seq, type=type_, payload=payload, created_at=clock.now())
+    code = hall.code
+    transaction.on_commit(lambda: wake(code))
+    return event
+
+
+def wake(hall_code: str) -> None:
+    """Tell this process's (or, with Redis, every process's) sockets to read new events."""
+    try:
+        from asgiref.sync import async_to_sync
+        from channels.layers import get_channel_layer
+
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(group_name(hall_code), {"type": "hall.wake"})
+    except Exception:  # a lost wake-up only delays delivery to the next poll
+        log.warning("realtime wake-up for %s failed", hall_code, exc_info=True)
+
+
+def events_since(hall: Hall, since: int, limit: int = 1000) -> list[HallEvent]:
+    return list(HallEvent.objects.filter(hall=hall, seq__gt=since).order_by("seq")[:limit])
+
+
+def last_seq(hall: Hall) -> int:
+    return Hall.objects.values_list("event_seq", flat=True).get(pk=hall.pk)
+
+
+def prune(keep: int = KEEP_EVENTS) -> int:
+    """Drop all but the last `keep` events of each hall."""
+    removed = 0
+    for hall_id, seq in Hall.objects.values_list("pk", "event_seq"):
+        removed += HallEvent.objects.filter(hall_id=hall_id, seq__lte=seq - keep).delete()[0]
+    return removed
