@@ -33,7 +33,7 @@ def _row(ticket: Ticket) -> ticketlog.LogRow:
         ticket.subject,
         ticket.channel,
         ticket.priority,
-        at(ticket.issued_at),
+        ticket.issued_at.astimezone(tz),
         at(ticket.called_at),
         at(ticket.finished_at),
         ticket.window_code if ticket.called_at else "",
