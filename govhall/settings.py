@@ -103,6 +103,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+    # A file, not shared-cache memory, so threaded tests see real SQLite locking.
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
     _db.setdefault("OPTIONS", {})
     _db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
@@ -138,6 +140,7 @@ USE_TZ = True
 # --- static ---------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [
     ("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/echarts", PROJECT_DIR / "node_modules" / "echarts" / "dist"),

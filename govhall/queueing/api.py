@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Header, Router, Schema
+from ninja import Header, Router, Schema, Status
 
 from govhall.accounts.auth import staff_auth
 from govhall.accounts.services import can_act
@@ -130,7 +130,7 @@ def issue(
     hall: str,
     payload: TicketIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     ratelimit.check(request, "issue")
     target = _hall(hall)
     actor = request.user if request.user.is_authenticated else None
@@ -144,7 +144,7 @@ def issue(
         idempotency_key=idempotency_key,
         actor=actor,
     )
-    return (201 if created else 200), queries.ticket_view(ticket)
+    return Status(201 if created else 200, queries.ticket_view(ticket))
 
 
 @router.post(
@@ -153,13 +153,13 @@ def issue(
     response={200: TicketOut, 204: None, **ERRORS},
     summary="Call the next ticket to a window",
 )
-def call_next(request: HttpRequest, hall: str, window: str) -> tuple[int, Any]:
+def call_next(request: HttpRequest, hall: str, window: str) -> Status[Any]:
     target = _hall(hall)
     _require(request, target)
     ticket = services.call_next(_window(target, window), actor=request.user)
     if ticket is None:
-        return 204, None
-    return 200, queries.ticket_view(ticket)
+        return Status(204, None)
+    return Status(200, queries.ticket_view(ticket))
 
 
 @router.post(

@@ -190,7 +190,9 @@ def _heads(window: Window) -> list[calling.Head]:
 def call_next(window: Window, actor: Any = None) -> Ticket | None:
     """Call the next ticket for this window, or None when nobody waits for its zones."""
     with transaction.atomic(durable=True):
-        locked = Window.objects.select_for_update().select_related("hall").filter(pk=window.pk).first()
+        locked = (
+            Window.objects.select_for_update(of=("self",)).select_related("hall").filter(pk=window.pk).first()
+        )
         if locked is None:
             raise NotFound("no such window")
         window = locked
@@ -199,11 +201,12 @@ def call_next(window: Window, actor: Any = None) -> Ticket | None:
         current = Ticket.objects.filter(window=window, status__in=AT_WINDOW).first()
         if current:
             raise Conflict(f"{window.name} still has {current.number} ({current.status}): finish it first")
-        now = clock.now()
         for _attempt in range(20):
             heads = _heads(window)
             if not heads:
                 return None
+            # read the clock after the heads: a ticket committed just now was issued before it
+            now = clock.now()
             order = calling.choose(heads, window.hall.policy, window.priority_streak, now)
             if connection.vendor == "postgresql":
                 free = set(
@@ -244,7 +247,7 @@ def perform(
     allowed, target, event_type = TRANSITIONS[action]
     with transaction.atomic(durable=True):
         ticket = (
-            Ticket.objects.select_for_update()
+            Ticket.objects.select_for_update(of=("self",))
             .select_related("hall", "zone", "window")
             .filter(pk=ticket_id)
             .first()
@@ -308,7 +311,7 @@ def set_window_state(window: Window, state: str, actor: Any = None) -> Window:
     if state not in Window.State.values:
         raise Unprocessable(f"unknown window state {state!r}: open, paused or closed")
     with transaction.atomic(durable=True):
-        window = Window.objects.select_for_update().select_related("hall").get(pk=window.pk)
+        window = Window.objects.select_for_update(of=("self",)).select_related("hall").get(pk=window.pk)
         if (
             state == Window.State.CLOSED
             and Ticket.objects.filter(window=window, status__in=AT_WINDOW).exists()
@@ -348,7 +351,7 @@ def close_day(hall: Hall, reason: str = CLOSING_REASON, *, before_day: dt.date |
     for ticket_id in waiting.values_list("id", flat=True):
         with transaction.atomic(durable=True):
             ticket = (
-                Ticket.objects.select_for_update()
+                Ticket.objects.select_for_update(of=("self",))
                 .select_related("hall", "zone")
                 .filter(pk=ticket_id, status=Status.WAITING)
                 .first()

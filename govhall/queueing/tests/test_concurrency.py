@@ -1,0 +1,95 @@
+"""Many issuers and windows at once: no ticket called twice, no number repeated or skipped, none lost."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+
+import pytest
+from django.db import connection
+
+from govhall.queueing import services
+from govhall.queueing.errors import Conflict
+from govhall.queueing.models import Status, Ticket, TicketEvent
+from govhall.testing import build_hall, window
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+
+ISSUERS, PER_ISSUER, WINDOWS = 50, 4, 12
+
+
+def run_threads(targets: list[threading.Thread]) -> None:
+    for thread in targets:
+        thread.start()
+    for thread in targets:
+        thread.join(timeout=240)
+        assert not thread.is_alive(), "a thread hung"
+
+
+def test_fifty_issuers_and_twelve_windows() -> None:
+    zones = ("A", "B", "C")
+    city = build_hall(
+        "city", zones=zones, windows={str(i + 1): [zones[i % 3], zones[(i + 1) % 3]] for i in range(WINDOWS)}
+    )
+    windows = [window(city, str(i + 1)) for i in range(WINDOWS)]
+    errors: list[BaseException] = []
+    issued: list[str] = []
+    served: list[str] = []
+    lock = threading.Lock()
+    done_issuing = threading.Event()
+
+    def issuer(n: int) -> None:
+        try:
+            for k in range(PER_ISSUER):
+                ticket, _ = services.issue_ticket(
+                    city, "M-1", zone_code=zones[(n + k) % 3], idempotency_key=f"{n}-{k}"
+                )
+                services.issue_ticket(city, "M-1", zone_code=zones[(n + k) % 3], idempotency_key=f"{n}-{k}")
+                with lock:
+                    issued.append(ticket.id)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def counter(w: int) -> None:
+        try:
+            while True:
+                try:
+                    ticket = services.call_next(windows[w])
+                except Conflict:
+                    continue
+                if ticket is None:
+                    if done_issuing.is_set() and not Ticket.objects.filter(status=Status.WAITING).exists():
+                        return
+                    continue
+                services.perform(ticket.id, "start")
+                services.perform(ticket.id, "finish")
+                with lock:
+                    served.append(ticket.id)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    issuers = [threading.Thread(target=issuer, args=(n,)) for n in range(ISSUERS)]
+    counters = [threading.Thread(target=counter, args=(w,)) for w in range(WINDOWS)]
+    for thread in counters:
+        thread.start()
+    run_threads(issuers)
+    done_issuing.set()
+    for thread in counters:
+        thread.join(timeout=240)
+    assert not errors, errors[:3]
+    total = ISSUERS * PER_ISSUER
+    assert len(issued) == len(set(issued)) == total == Ticket.objects.count()
+    # every ticket called exactly once and served once
+    assert sorted(served) == sorted(issued)
+    calls = Counter(TicketEvent.objects.filter(action="call").values_list("ticket_id", flat=True))
+    assert set(calls.values()) == {1} and len(calls) == total
+    # numbers per zone run 1..n with no gap or repeat
+    serials: dict[str, list[int]] = defaultdict(list)
+    for zone, serial in Ticket.objects.values_list("origin_zone__code", "serial"):
+        serials[zone].append(serial)
+    for zone, values in serials.items():
+        assert sorted(values) == list(range(1, len(values) + 1)), zone
