@@ -104,7 +104,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     # A file, not shared-cache memory, so threaded tests see real SQLite locking.
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # One file per test run (pid), so concurrent runs on one checkout never share it.
+    _db["TEST"] = {
+        "NAME": str(VAR_DIR / f"test-db-{os.environ.get('GOVHALL_TEST_RUN', os.getpid())}.sqlite3")
+    }
 else:
     _db.setdefault("OPTIONS", {})
     _db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))

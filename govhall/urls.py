@@ -3,7 +3,6 @@ from django.urls import include, path
 
 from govhall.api import api
 
-
 urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("django.contrib.auth.urls")),

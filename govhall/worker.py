@@ -37,6 +37,7 @@ TASKS = [
     Task("end of day", 30, "govhall.queueing.tasks:end_of_day"),
     Task("prune events", 600, "govhall.queueing.tasks:prune_events"),
     Task("monitor", 3, "govhall.monitor.tasks:evaluate"),
+    Task("notify", 2, "govhall.monitor.tasks:deliver"),
 ]
 
 

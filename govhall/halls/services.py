@@ -188,7 +188,7 @@ def upsert_halls(halls: list[dict[str, Any]]) -> ImportReport:
                 zone = zones.get(rz["code"]) or Zone(hall=hall, code=rz["code"])
                 zone.name = rz.get("name") or rz["code"]
                 zone.prefix = rz.get("prefix") or rz["code"]
-                zone.overtime_minutes = rz.get("overtime_minutes") or 15
+                zone.overtime_minutes = 15 if rz.get("overtime_minutes") is None else rz["overtime_minutes"]
                 zone.yellow_waiting = rz.get("yellow_waiting")
                 zone.red_waiting = rz.get("red_waiting")
                 zone.position = position

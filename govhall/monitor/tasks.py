@@ -1,4 +1,4 @@
-"""Periodic monitor work (the live rules engine plugs in here)."""
+"""Periodic monitor work, run by the worker (`govhall.worker.TASKS`)."""
 
 from __future__ import annotations
 
@@ -6,5 +6,14 @@ import datetime as dt
 
 
 def evaluate(now: dt.datetime) -> int:
-    """Evaluate the alert rules; returns the number of new alerts."""
-    return 0
+    """One cycle of the alert rules over the database; returns new alerts (delivery is its own task)."""
+    from govhall.monitor import live
+
+    return live.evaluate(now)
+
+
+def deliver(now: dt.datetime) -> int:
+    """Send due notifications (the worker's notify task)."""
+    from govhall.monitor import outbox
+
+    return outbox.deliver_due(now)

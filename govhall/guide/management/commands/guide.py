@@ -17,6 +17,9 @@ class Command(BaseCommand):
         search.add_argument("--top", type=int, default=5)
         search.add_argument("--json", action="store_true", help="one JSON object per query")
         search.add_argument("--stdin", action="store_true", help="one query per input line")
+        search.add_argument("--route", action="store_true", help="add each result's recommended route")
+        search.add_argument("--lat", type=float, default=None, help="your latitude (with --route)")
+        search.add_argument("--lon", type=float, default=None, help="your longitude (with --route)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from govhall.guide.services import search_catalog
@@ -30,12 +33,29 @@ class Command(BaseCommand):
         else:
             raise CommandError("give TEXT or --stdin")
         for query in queries:
-            result = search_catalog(query, top=opts["top"])
+            result = search_catalog(
+                query, top=opts["top"], lat=opts["lat"], lon=opts["lon"], routes=opts["route"]
+            )
             if opts["json"]:
                 self.stdout.write(json.dumps(result, ensure_ascii=False))
             else:
-                self.stdout.write(f"» {result['query']}")
-                for rank, item in enumerate(result["results"], start=1):
-                    self.stdout.write(f"  {rank}. {item['score']:.3f}  {item['code']}  {item['name']}")
-                if result.get("ask"):
-                    self.stdout.write(f"  ? {result['ask'].get('question', '')}")
+                self._table(result)
+
+    def _table(self, result: dict[str, Any]) -> None:
+        self.stdout.write(f"» {result['query']}")
+        for rank, item in enumerate(result["results"], start=1):
+            self.stdout.write(f"  {rank}. {item['score']:.3f}  {item['code']}  {item['name']}")
+            route = item.get("route")
+            if route:
+                line = f"       {route['channel_label']}: {route['howto']}"
+                self.stdout.write(line)
+                for hall in route["halls"]:
+                    km = f"{hall['distance_km']} km, " if hall.get("distance_km") is not None else ""
+                    self.stdout.write(
+                        f"       · {hall['name']} ({km}{hall['waiting']} 人等候, "
+                        f"约 {hall['estimated_wait_seconds'] // 60} 分钟)"
+                    )
+        ask = result.get("ask")
+        if ask:
+            labels = " / ".join(option["label"] for option in ask["options"])
+            self.stdout.write(f"  ? {ask['question']} {labels}")

@@ -1,0 +1,237 @@
+"""Load benchmark of the queueing core against a real `govhall serve`.
+
+1,000 tickets issued by 100 concurrent clients at 50 tickets/s in bursts (10% resent with the
+same Idempotency-Key) while 14 windows loop call-next → start → finish. Reports p50/p99 of issue
+and call-next and checks the invariants (no ticket called twice, no number repeated or skipped,
+none lost).
+
+    .venv/bin/python bench/queue_load.py [--database postgres://postgres@127.0.0.1:5432/govhall_bench]
+        [--workers 2] [--redis redis://127.0.0.1:6379/0] [--rate 50] [--tickets 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+GOVHALL = str(ROOT / ".venv" / "bin" / "govhall")
+ZONES = ["A", "B", "C", "D"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(env: dict[str, str]) -> str:
+    if env["DATABASE_URL"].startswith("postgres"):
+        import psycopg
+
+        base, name = env["DATABASE_URL"].rsplit("/", 1)
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run([GOVHALL, "migrate", "--noinput"], env=env, check=True, capture_output=True)
+    halls = {
+        "halls": [
+            {
+                "code": "bench",
+                "name": "压测中心",
+                "level": "city",
+                "timezone": "Asia/Shanghai",
+                "zones": [{"code": z, "name": f"{z}区", "prefix": z, "matters": []} for z in ZONES],
+                "windows": [
+                    {
+                        "code": str(i + 1),
+                        "name": f"{i + 1}号窗口",
+                        "zones": [ZONES[i % 4], ZONES[(i + 1) % 4]],
+                    }
+                    for i in range(14)
+                ],
+            }
+        ]
+    }
+    path = Path(tempfile.mkdtemp()) / "halls.json"
+    path.write_text(json.dumps(halls, ensure_ascii=False), encoding="utf-8")
+    subprocess.run([GOVHALL, "halls", "import", str(path)], env=env, check=True, capture_output=True)
+    out = subprocess.run(
+        [GOVHALL, "tokens", "create", "--username", "bench", "--hall", "bench"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return out.strip().splitlines()[-1]
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+
+async def run_load(base: str, token: str, tickets: int, rate: float, clients: int) -> dict[str, object]:
+    issue_lat: list[float] = []
+    call_lat: list[float] = []
+    issued: dict[str, str] = {}
+    errors: Counter[str] = Counter()
+    served: list[str] = []
+    done = asyncio.Event()
+    limits = httpx.Limits(max_connections=clients + 20)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        queue: asyncio.Queue[int] = asyncio.Queue()
+
+        async def issuer() -> None:
+            while True:
+                n = await queue.get()
+                key = f"k-{n}"
+                for _attempt in range(2 if random.random() < 0.10 else 1):
+                    started = time.perf_counter()
+                    r = await client.post(
+                        "/api/v1/halls/bench/tickets",
+                        json={"matter": "M", "zone": ZONES[n % 4]},
+                        headers={"Idempotency-Key": key},
+                    )
+                    issue_lat.append(time.perf_counter() - started)
+                    if r.status_code in (200, 201):
+                        issued[key] = r.json()["id"]
+                    else:
+                        errors[f"issue {r.status_code}"] += 1
+                queue.task_done()
+
+        async def window(code: str) -> None:
+            headers = {"Authorization": f"Bearer {token}"}
+            while True:
+                started = time.perf_counter()
+                r = await client.post(f"/api/v1/halls/bench/windows/{code}/call-next", headers=headers)
+                call_lat.append(time.perf_counter() - started)
+                if r.status_code == 204:
+                    if done.is_set():
+                        return
+                    await asyncio.sleep(0.05)
+                    continue
+                if r.status_code != 200:
+                    errors[f"call {r.status_code}"] += 1
+                    await asyncio.sleep(0.05)
+                    continue
+                tid = r.json()["id"]
+                for action in ("start", "finish"):
+                    a = await client.post(f"/api/v1/tickets/{tid}/{action}", headers=headers)
+                    if a.status_code != 200:
+                        errors[f"{action} {a.status_code}"] += 1
+                served.append(tid)
+
+        workers = [asyncio.create_task(issuer()) for _ in range(clients)]
+        windows = [asyncio.create_task(window(str(i + 1))) for i in range(14)]
+        started = time.perf_counter()
+        burst = max(1, round(rate))  # one burst of `rate` tickets every second
+        for first in range(0, tickets, burst):
+            for n in range(first, min(tickets, first + burst)):
+                queue.put_nowait(n)
+            await asyncio.sleep(max(0.0, started + (first // burst + 1) - time.perf_counter()))
+        await queue.join()
+        issue_seconds = time.perf_counter() - started
+        done.set()
+        await asyncio.wait_for(asyncio.gather(*windows), timeout=600)
+        for w in workers:
+            w.cancel()
+        log = (await client.get("/api/v1/halls/bench/status")).json()
+    return {
+        "issue_lat": issue_lat,
+        "call_lat": call_lat,
+        "issued": issued,
+        "served": served,
+        "errors": errors,
+        "issue_seconds": issue_seconds,
+        "status": log,
+    }
+
+
+def check_invariants(env: dict[str, str], issued: dict[str, str], served: list[str]) -> list[str]:
+    problems = []
+    out = Path(tempfile.mkdtemp()) / "log.csv"
+    subprocess.run(
+        [GOVHALL, "tickets", "export-log", "--out", str(out)], env=env, check=True, capture_output=True
+    )
+    import csv
+
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    if len(rows) != len(issued):
+        problems.append(f"{len(rows)} tickets in the log for {len(issued)} idempotency keys")
+    if len(served) != len(set(served)):
+        problems.append(f"{len(served) - len(set(served))} tickets served twice")
+    if set(served) != set(issued.values()):
+        problems.append(f"{len(set(issued.values()) - set(served))} issued tickets never served")
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/govhall_bench")
+    parser.add_argument("--redis", default="")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--tickets", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--clients", type=int, default=100)
+    args = parser.parse_args()
+    env = dict(os.environ, DATABASE_URL=args.database, GOVHALL_RATE_LIMIT_PER_MINUTE="0")
+    env.pop("REDIS_URL", None)
+    if args.redis:
+        env["REDIS_URL"] = args.redis
+    token = prepare(env)
+    port = free_port()
+    server = subprocess.Popen(
+        [GOVHALL, "serve", "--port", str(port), "--workers", str(args.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.25)
+        result = asyncio.run(run_load(base, token, args.tickets, args.rate, args.clients))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    issued = result["issued"]  # type: ignore[assignment]
+    problems = check_invariants(env, issued, result["served"])  # type: ignore[arg-type]
+    summary = {
+        "database": args.database.split("://")[0],
+        "redis": bool(args.redis),
+        "workers": args.workers,
+        "tickets": args.tickets,
+        "rate": args.rate,
+        "issue_p50_ms": round(pct(result["issue_lat"], 50), 1),
+        "issue_p99_ms": round(pct(result["issue_lat"], 99), 1),
+        "call_p50_ms": round(pct(result["call_lat"], 50), 1),
+        "call_p99_ms": round(pct(result["call_lat"], 99), 1),
+        "issue_seconds": round(result["issue_seconds"], 1),  # type: ignore[arg-type]
+        "errors": dict(result["errors"]),
+        "invariant_violations": problems,  # type: ignore[call-overload]
+    }
+    print(json.dumps(summary, ensure_ascii=False))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

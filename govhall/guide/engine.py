@@ -1,0 +1,593 @@
+"""Guidance retrieval: colloquial Chinese (or pinyin, or English) in, ranked matters out.
+
+Pure Python, no Django: `SearchIndex(matters)` takes catalogue dicts (CONTRACTS section 2) and
+`index.search(text, top)` ranks them. The pipeline for a query:
+
+1. normalise: NFKC, lower case, traditional → simplified (opencc);
+2. rewrite Latin runs: English words and phrases, pinyin initials (sfz) and full pinyin (shebaoka)
+   become Chinese words;
+3. correct typos and homophones: a window of the query that is not a known word but differs from a
+   catalogue or lexicon word in one character with the same (or a dialect-close) pinyin is read as
+   that word (身粉证 → 身份证, 登纪 → 登记, 户口薄 → 户口簿);
+4. expand with the domain lexicon (govhall.guide.lexicon): synonyms and colloquial phrases;
+5. score with BM25 over jieba words, character bigrams and unigrams of weighted fields (name,
+   keywords, scenarios, department, description, materials), query terms weighted by where they
+   came from;
+6. re-rank by intent (first issue / reissue / renewal / establish / change / cancel / transfer):
+   the word people use for the action decides between near-duplicate matters;
+7. when the best matches are still near-duplicates, add a follow-up question (`ask`).
+
+Heavy libraries (jieba, pypinyin, opencc, rapidfuzz) are imported inside functions so importing
+this module is free.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from govhall.guide import lexicon
+from govhall.guide.text import (
+    CJK_RUN,
+    LATIN_RUN,
+    analyze,
+    fuzzy,
+    init_libraries,
+    lexicon_terms,
+    look_alike,
+    normalize,
+    reading,
+    readings,
+    syllables,
+)
+
+__all__ = ["Hit", "Result", "SearchIndex", "name_intents", "name_stem", "normalize"]
+
+# Field weights (BM25F-style term frequency weights).
+FIELD_WEIGHTS = {
+    "name": 3.0,
+    "keywords": 2.0,
+    "scenarios": 1.5,
+    "situations": 1.2,
+    "department": 0.8,
+    "description": 1.0,
+    "materials": 0.3,
+}
+# Query term weights by token kind and by origin.
+KIND_WEIGHTS = {"w": 1.0, "b": 0.55, "u": 0.12}
+ORIGIN_WEIGHTS = {
+    "query": 1.0,
+    "corrected": 0.9,
+    "latin": 0.95,
+    "synonym": 0.6,
+    "colloquial": 0.75,
+    "intent": 0.5,
+}
+K1 = 1.2
+B = 0.4
+INTENT_BOOST = 0.45
+INTENT_PENALTY = 0.4
+SCORE_SCALE = 8.0
+MAX_QUERY_CHARS = 300  # a longer story is read up to here: it bounds the cost of typo look-ups
+RERANK = 200  # at most this many ranked candidates are sorted
+COMMON_WORD_FREQ = 50  # jieba frequency from which a two-character window is a word, not a typo
+COVERAGE_WEIGHT = 0.45
+COVERAGE_CREDIT = {"query": 1.0, "corrected": 0.9, "latin": 0.9, "synonym": 0.5, "colloquial": 0.7}
+INTENT_WORDS = frozenset(m for spec in lexicon.INTENTS.values() for m in spec["query"])  # type: ignore[attr-defined]
+# Words of matter names that say how, not what: left out of name coverage.
+GENERIC_NAME_WORDS = ("登记", "申请", "办理", "服务", "审核", "确认", "备案", "核发", "签发", "申领")
+
+# ---------------------------------------------------------------- the index
+
+
+@dataclass
+class Doc:
+    code: str
+    name: str
+    stem: str
+    intents: frozenset[str]
+    core: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Query:
+    concepts: list[list[dict[str, float]]]
+    intents: dict[str, float]
+    covered: dict[str, float]
+    info: dict[str, Any]
+
+
+@dataclass
+class Hit:
+    code: str
+    name: str
+    score: float
+
+
+@dataclass
+class Result:
+    query: str
+    results: list[Hit]
+    ask: dict[str, Any] | None = None
+    debug: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "query": self.query,
+            "results": [{"code": h.code, "name": h.name, "score": h.score} for h in self.results],
+        }
+        if self.ask:
+            out["ask"] = self.ask
+        return out
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    out: list[str] = []
+    for item in value:
+        if isinstance(item, Mapping):  # situations: {"name", "conditions", …}
+            out.extend(str(v) for k, v in item.items() if k in ("name", "conditions") and v)
+        elif item:
+            out.append(str(item))
+    return out
+
+
+NAME_MARKERS = frozenset(
+    [m for spec in lexicon.INTENTS.values() for m in spec["name"]]  # type: ignore[attr-defined]
+    + list(GENERIC_NAME_WORDS)
+)
+
+
+def name_intents(name: str) -> frozenset[str]:
+    found = set()
+    for intent, spec in lexicon.INTENTS.items():
+        if any(marker in name for marker in spec["name"]):  # type: ignore[attr-defined]
+            found.add(intent)
+    return frozenset(found)
+
+
+def name_stem(name: str) -> str:
+    """The name without its variant words: near-duplicates share a stem."""
+    stem = re.sub(r"[（()）《》“”\"、,，·\s]", "", name)
+    for marker in sorted(lexicon.VARIANT_MARKERS, key=len, reverse=True):
+        stem = stem.replace(marker, "")
+    for tail in ("登记", "申请", "办理", "手续"):
+        stem = stem.replace(tail, "")
+    return stem
+
+
+class SearchIndex:
+    """BM25F over words, bigrams and characters, with lexicon expansion and intent re-ranking."""
+
+    def __init__(self, matters: Iterable[Mapping[str, Any]]) -> None:
+        init_libraries()
+        self.docs: list[Doc] = []
+        postings: dict[str, dict[int, float]] = defaultdict(dict)
+        lengths: list[float] = []
+        vocab: dict[str, int] = defaultdict(int)
+        for matter in matters:
+            doc_id = len(self.docs)
+            name = str(matter.get("name") or "")
+            fields = {
+                "name": [name],
+                "keywords": _as_list(matter.get("keywords")),
+                "scenarios": _as_list(matter.get("scenarios")),
+                "situations": _as_list(matter.get("situations")),
+                "department": _as_list(matter.get("department")),
+                "description": _as_list(matter.get("description")),
+                "materials": _as_list(matter.get("materials")),
+            }
+            tf: dict[str, float] = defaultdict(float)
+            length = 0.0
+            for fname, texts in fields.items():
+                weight = FIELD_WEIGHTS[fname]
+                for text in texts:
+                    terms = analyze(normalize(text))
+                    for term, count in terms.items():
+                        tf[term] += weight * count
+                        if term.startswith("w:"):
+                            length += weight * count
+                            if fname in ("name", "keywords", "scenarios", "situations", "description"):
+                                vocab[term[2:]] += 1
+            for term, value in tf.items():
+                postings[term][doc_id] = value
+            lengths.append(length)
+            norm_name = normalize(name)
+            self.docs.append(Doc(str(matter["code"]), name, name_stem(norm_name), name_intents(norm_name)))
+        self.n = len(self.docs)
+        avg = (sum(lengths) / self.n) if self.n else 1.0
+        norm = np.array([K1 * (1 - B + B * (length / avg if avg else 1.0)) for length in lengths])
+        self._postings: dict[str, tuple[Any, Any]] = {}
+        for term, docs in postings.items():
+            idf = math.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))
+            ids = np.fromiter(docs.keys(), dtype=np.int64, count=len(docs))
+            tfs = np.fromiter(docs.values(), dtype=np.float64, count=len(docs))
+            self._postings[term] = (ids, idf * tfs * (K1 + 1) / (tfs + norm[ids]))
+        self._build_factors()
+        self._build_vocab(vocab)
+
+    def _build_factors(self) -> None:
+        """Matrices for the re-ranking: name-core terms per matter, intents per matter."""
+        from scipy.sparse import csr_matrix
+
+        rows, cols, values = [], [], []
+        self._core_columns: dict[str, int] = {}
+        for d, doc in enumerate(self.docs):
+            doc.core = self._name_core(doc.name)
+            for term, idf in doc.core.items():
+                rows.append(d)
+                cols.append(self._core_columns.setdefault(term, len(self._core_columns)))
+                values.append(idf)
+        self._core = csr_matrix((values, (rows, cols)), shape=(self.n, max(1, len(self._core_columns))))
+        self._core_total = np.asarray(self._core.sum(axis=1)).ravel()
+        self._intent_masks = {
+            intent: np.array([intent in doc.intents for doc in self.docs], dtype=bool)
+            for intent in lexicon.INTENTS
+        }
+        plain = {"first", "establish"}
+        self._plain_mask = np.array([not (doc.intents - plain) for doc in self.docs], dtype=bool)
+
+    def _name_core(self, name: str) -> dict[str, float]:
+        """The name's bigrams (characters for one-character pieces) less action words, with idf."""
+        text = normalize(name)
+        for marker in sorted(NAME_MARKERS, key=len, reverse=True):
+            text = text.replace(marker, " ")
+        core: dict[str, float] = {}
+        for run in CJK_RUN.findall(text):
+            grams = ["u:" + run] if len(run) == 1 else ["b:" + run[i : i + 2] for i in range(len(run) - 1)]
+            for gram in grams:
+                posting = self._postings.get(gram)
+                df = len(posting[0]) if posting else 1
+                core[gram] = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+        return core
+
+    # -- vocabulary for typo, homophone and pinyin look-ups
+
+    def _build_vocab(self, catalogue_words: Mapping[str, int]) -> None:
+        import jieba
+
+        words = {w for w in catalogue_words if 2 <= len(w) <= 8 and CJK_RUN.fullmatch(w)}
+        words.update(t for t in lexicon_terms() if 2 <= len(t) <= 8)
+        self.vocab = frozenset(words)
+        self._common = jieba.dt.FREQ
+        # Deletion neighbourhood: one character replaced by a hole → the words that fit.
+        self._holes: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        self._full_pinyin: dict[str, list[str]] = defaultdict(list)
+        self._initials: dict[str, list[str]] = defaultdict(list)
+        self._word_pinyin: dict[str, tuple[str, ...]] = {}
+        for word in sorted(words):
+            for i in range(len(word)):
+                self._holes[word[:i] + "?" + word[i + 1 :]].append((word, i))
+            syl = tuple(syllables(word))
+            if len(syl) != len(word):
+                continue
+            self._word_pinyin[word] = syl
+            self._full_pinyin["".join(syl)].append(word)
+            self._initials["".join(s[0] for s in syl)].append(word)
+        self._weight = {w: catalogue_words.get(w, 0) + 1 for w in words}
+
+    # -- query understanding
+
+    def _latin(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """Replace English, pinyin and initials with Chinese words; returns text and extra terms."""
+        extra: list[tuple[str, str]] = []
+        if not LATIN_RUN.search(text):
+            return text, extra
+        # English phrases, longest first, on word boundaries.
+        for phrase in sorted((p for p in lexicon.ENGLISH if " " in p), key=len, reverse=True):
+            pattern = r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])"
+            if re.search(pattern, text):
+                zh = lexicon.ENGLISH[phrase]
+                text = re.sub(pattern, " " + " ".join(zh) + " ", text)
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group(0).strip("'’-")
+            if word in lexicon.ENGLISH:
+                return " " + " ".join(lexicon.ENGLISH[word]) + " "
+            stripped = re.sub(r"(ing|ed|es|s)$", "", word)
+            if len(stripped) >= 3 and stripped in lexicon.ENGLISH:
+                return " " + " ".join(lexicon.ENGLISH[stripped]) + " "
+            if word in lexicon.STOPWORDS:
+                return " "
+            found = self._pinyin_words(word.replace("'", "").replace("’", "").replace("-", ""))
+            if not found:
+                return " "
+            for alt in found[1:]:
+                extra.append((alt, "latin"))
+            return found[0]
+
+        text = LATIN_RUN.sub(replace, text)
+        return " ".join(text.split()), extra
+
+    def _pinyin_words(self, run: str) -> list[str]:
+        """Chinese words for a run of pinyin or pinyin initials (best first)."""
+        if run in lexicon.ABBREVIATIONS:
+            return list(lexicon.ABBREVIATIONS[run])
+        if run in self._full_pinyin:
+            return self._ranked(self._full_pinyin[run])
+        # Segment into whole-word pinyin, fewest pieces (dynamic programming).
+        n = len(run)
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for i in range(n):
+            if best[i] is None:
+                continue
+            for j in range(i + 2, min(n, i + 30) + 1):
+                piece = run[i:j]
+                if piece in self._full_pinyin:
+                    cand = [*best[i], self._ranked(self._full_pinyin[piece])[0]]  # type: ignore[misc]
+                    if best[j] is None or len(cand) < len(best[j]):  # type: ignore[arg-type]
+                        best[j] = cand
+        if best[n]:
+            return ["".join(best[n])]  # type: ignore[arg-type]
+        if len(run) >= 3 and run in self._initials:
+            return self._ranked(self._initials[run])[:3]
+        # Initials made of known abbreviations and word initials (sfzbl → 身份证 补领).
+        pieces: list[str] = []
+        i = 0
+        while i < n:
+            for j in range(n, i + 1, -1):
+                piece = run[i:j]
+                if piece in lexicon.ABBREVIATIONS:
+                    pieces.append(lexicon.ABBREVIATIONS[piece][0])
+                    i = j
+                    break
+                if j - i >= 3 and piece in self._initials:
+                    pieces.append(self._ranked(self._initials[piece])[0])
+                    i = j
+                    break
+            else:
+                return []
+        return [" ".join(pieces)] if pieces else []
+
+    def _ranked(self, words: list[str]) -> list[str]:
+        return sorted(words, key=lambda w: (-self._weight.get(w, 0), -len(w), w))
+
+    def _correct(self, text: str) -> tuple[str, list[str]]:
+        """Typos and homophones: windows that are not words but one character off a known word."""
+        fixes: list[tuple[int, int, str, float]] = []
+        for run_match in CJK_RUN.finditer(text):
+            run = run_match.group(0)
+            base = run_match.start()
+            # Characters already read as part of a known word are not re-read as typos (过身了 is
+            # not 过生了).
+            known = [False] * len(run)
+            for size in range(2, min(8, len(run)) + 1):
+                for start in range(len(run) - size + 1):
+                    if run[start : start + size] in self.vocab:
+                        known[start : start + size] = [True] * size
+            for size in range(min(8, len(run)), 1, -1):
+                for start in range(len(run) - size + 1):
+                    window = run[start : start + size]
+                    if window in self.vocab:
+                        continue
+                    if size == 2 and (self._common.get(window) or 0) >= COMMON_WORD_FREQ:
+                        continue  # a real word of its own (工商): only longer windows may fix it
+                    best: tuple[float, str] | None = None
+                    for i in range(size):
+                        if known[start + i]:
+                            continue
+                        if size == 2 and window[1 - i] in lexicon.STOPWORDS:
+                            continue  # 身了 ≠ 生了: a particle is no anchor for a correction
+                        for word, pos in self._holes.get(window[:i] + "?" + window[i + 1 :], ()):
+                            quality = self._sound_alike(window[pos], word, pos, size)
+                            if quality and (best is None or quality > best[0]):
+                                best = (quality, word)
+                    if best:
+                        fixes.append((base + start, size, best[1], best[0]))
+        if not fixes:
+            return text, []
+        # Longest, best fixes first; no two overlapping.
+        fixes.sort(key=lambda f: (-f[1], -f[3], f[0]))
+        taken: list[tuple[int, int, str, float]] = []
+        for fix in fixes:
+            if all(fix[0] + fix[1] <= t[0] or t[0] + t[1] <= fix[0] for t in taken):
+                taken.append(fix)
+        corrected = text
+        for start, size, word, _ in sorted(taken, reverse=True):
+            corrected = corrected[:start] + word + corrected[start + size :]
+        return corrected, [t[2] for t in taken]
+
+    def _sound_alike(self, char: str, word: str, pos: int, size: int) -> float:
+        syl = self._word_pinyin.get(word)
+        if not syl or char == word[pos]:
+            return 0.0
+        usual = reading(char)
+        target = syl[pos]
+        if usual == target:
+            return 1.0
+        if fuzzy(usual) == fuzzy(target):
+            return 0.8
+        if size >= 3 and any(look_alike(r, target) for r in readings(char)):
+            return 0.5  # a look-alike typed by shape (户口薄 → 户口簿)
+        return 0.0
+
+    def _expand(self, texts: list[str], tokens: set[str]) -> list[tuple[str, tuple[str, ...]]]:
+        """Lexicon concepts the query mentions: (origin, alternative phrasings not already said)."""
+        found: list[tuple[str, tuple[str, ...]]] = []
+        pieces = {t[i : i + k] for t in texts for i in range(len(t)) for k in range(2, 9)}
+
+        def present(term: str) -> bool:
+            if len(term) == 1:
+                return term in tokens
+            return term in pieces if len(term) <= 8 else any(term in t for t in texts)
+
+        for group in lexicon.SYNONYMS:
+            if any(present(term) for term in group):
+                found.append(("synonym", tuple(t for t in group if not present(t))))
+        for key, values in lexicon.COLLOQUIAL.items():
+            if present(key):
+                found.append(("colloquial", values))
+        return [(origin, alts) for origin, alts in found if alts]
+
+    def query_intents(self, texts: list[str]) -> dict[str, float]:
+        intents: dict[str, float] = {}
+        for intent, spec in lexicon.INTENTS.items():
+            scan = texts
+            for blocker in spec.get("not", ()):  # type: ignore[attr-defined]
+                scan = [t.replace(blocker, " ") for t in scan]
+            strength = max(
+                (s for m, s in spec["query"].items() if any(m in t for t in scan)),  # type: ignore[attr-defined]
+                default=0.0,
+            )
+            if strength:
+                intents[intent] = strength
+        return intents
+
+    def understand(self, query: str) -> Query:
+        """The query as weighted concepts, each a set of alternative phrasings, plus its intents."""
+        text = normalize(query)[:MAX_QUERY_CHARS]
+        text, latin_extra = self._latin(text)
+        corrected, fixes = self._correct(text)
+        texts = [text] if corrected == text else [text, corrected]
+
+        def terms(source: str, origin: str) -> dict[str, float]:
+            factor = ORIGIN_WEIGHTS[origin]
+            return {t: KIND_WEIGHTS[t[0]] * factor for t in analyze(source)}
+
+        said = terms(text, "query")
+        concepts: list[list[dict[str, float]]] = [[said]]
+        credit: dict[str, float] = dict.fromkeys(said, 1.0)
+
+        def cover(alternatives: list[dict[str, float]], origin: str) -> None:
+            for alt in alternatives:
+                for term in alt:
+                    credit[term] = max(credit.get(term, 0.0), COVERAGE_CREDIT[origin])
+
+        if corrected != text:
+            concepts.append([{t: w for t, w in terms(corrected, "corrected").items() if t not in said}])
+            cover(concepts[-1], "corrected")
+        if latin_extra:
+            concepts.append([terms(word, origin) for word, origin in latin_extra])
+            cover(concepts[-1], "latin")
+        words = {t[2:] for t in said if t.startswith(("w:", "u:"))}
+        expansions = self._expand(texts, words)
+        for origin, alternatives in expansions:
+            concepts.append([terms(alt, origin) for alt in alternatives])
+            cover(concepts[-1], origin)
+        mentioned = texts + [alt for _, alts in expansions for alt in alts if alt in INTENT_WORDS]
+        intents = self.query_intents(mentioned)
+        for intent, strength in intents.items():
+            # Say the action the way matter names do (不见了 → 补领, 补发 …).
+            markers = lexicon.INTENTS[intent]["name"]
+            concepts.append([{t: w * strength for t, w in terms(m, "intent").items()} for m in markers])  # type: ignore[attr-defined]
+        info = {"text": text, "corrected": corrected, "fixes": fixes, "expansions": expansions}
+        return Query(concepts, intents, credit, info)
+
+    # -- ranking
+
+    def search(self, query: str, top: int = 5) -> Result:
+        stripped = (query or "").strip()
+        if not stripped or not self.n:
+            return Result(stripped, [])
+        q = self.understand(stripped)
+        raw = np.zeros(self.n)
+        for concept in q.concepts:
+            best = raw if len(concept) == 1 else np.zeros(self.n)
+            for alternative in concept:
+                acc = best if len(concept) == 1 else np.zeros(self.n)
+                for term, weight in alternative.items():
+                    posting = self._postings.get(term)
+                    if posting is not None:
+                        acc[posting[0]] += weight * posting[1]
+                if acc is not best:
+                    np.maximum(best, acc, out=best)
+            if best is not raw:
+                raw += best
+        final = raw * self._intent_factors(q.intents) * self._coverages(q.covered)
+        candidates = np.nonzero(final > 0)[0]
+        if len(candidates) > RERANK:
+            candidates = candidates[np.argpartition(-final[candidates], RERANK)[:RERANK]]
+        scores = {int(d): float(final[d]) for d in candidates}
+        order = sorted(scores, key=lambda d: (-scores[d], d))
+        best_score = scores[order[0]] if order else 0.0
+        # Drop the long tail that matched only a stray character.
+        order = [d for d in order if scores[d] >= 0.08 * best_score]
+        hits = [
+            Hit(self.docs[d].code, self.docs[d].name, round(scores[d] / (scores[d] + SCORE_SCALE), 4))
+            for d in order[: max(1, top)]
+        ]
+        ask = self._follow_up(order[:5], scores, q.intents)
+        return Result(stripped, hits, ask, {"intents": q.intents, **q.info})
+
+    def _coverages(self, covered: Mapping[str, float]) -> Any:
+        """Per matter: how much of its name (less its action words) the query speaks of."""
+        credit = np.zeros(self._core.shape[1])
+        for term, value in covered.items():
+            col = self._core_columns.get(term)
+            if col is not None:
+                credit[col] = value
+        share = np.divide(
+            self._core @ credit, self._core_total, out=np.ones(self.n), where=self._core_total > 0
+        )
+        return 1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * share
+
+    def _intent_factors(self, intents: Mapping[str, float]) -> Any:
+        """Per matter: a boost when its name carries the action asked for, a penalty when it carries
+        a conflicting one; with no action said, a slight preference for the plain matter."""
+        if not intents:
+            return np.where(self._plain_mask, 1.05, 1.0)
+        boost = np.ones(self.n)
+        matched = np.zeros(self.n, dtype=bool)
+        for intent, strength in intents.items():
+            mask = self._intent_masks[intent]
+            boost += INTENT_BOOST * strength * mask
+            matched |= mask
+        done = matched.copy()
+        for intent, strength in intents.items():
+            conflict = np.zeros(self.n, dtype=bool)
+            for other in lexicon.INTENT_CONFLICTS.get(intent, ()):
+                conflict |= self._intent_masks[other]
+            apply = conflict & ~done
+            boost -= INTENT_PENALTY * strength * apply
+            done |= apply
+        return np.maximum(boost, 0.3)
+
+    def _follow_up(
+        self, order: list[int], scores: Mapping[int, float], intents: Mapping[str, float]
+    ) -> dict | None:
+        if len(order) < 2:
+            return None
+        from rapidfuzz import fuzz
+
+        first = self.docs[order[0]]
+        if not first.stem:
+            return None
+        group = [order[0]]
+        for d in order[1:]:
+            doc = self.docs[d]
+            if scores[d] < 0.5 * scores[order[0]] or not doc.stem:
+                continue
+            if doc.stem == first.stem or fuzz.ratio(doc.stem, first.stem) >= 80:
+                group.append(d)
+        if len(group) < 2:
+            return None
+        # The query already named the action and it singles out the first match: no need to ask.
+        decided = [i for i in intents if i in first.intents]
+        if decided and not any(set(decided) & self.docs[d].intents for d in group[1:]):
+            return None
+        return {
+            "question": "您要办理的是以下哪一种情形？",
+            "options": [
+                {"code": self.docs[d].code, "name": self.docs[d].name, "label": self._label(d, group)}
+                for d in group
+            ],
+        }
+
+    def _label(self, d: int, group: list[int]) -> str:
+        """What sets this matter apart from the others of the group (首次申领 / 换领 / 补领 …)."""
+        name = self.docs[d].name
+        others = [self.docs[o].name for o in group if o != d]
+        markers = [m for m in lexicon.VARIANT_MARKERS if m in name and not all(m in o for o in others)]
+        # Keep the longest markers that are not part of another found one.
+        markers = [m for m in markers if not any(m != o and m in o for o in markers)]
+        return "、".join(markers) if markers else name

@@ -1,0 +1,180 @@
+"""Text tools for guidance search: normalisation, jieba terms, pinyin readings (no Django).
+
+jieba, pypinyin and opencc are imported inside the functions, on first use.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import defaultdict
+from functools import lru_cache
+from typing import Any
+
+from govhall.guide import lexicon
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_RUN = re.compile(f"[{_CJK}]+")
+LATIN_RUN = re.compile(r"[a-z][a-z'’\-]*")
+TOKEN_RUN = re.compile(f"[{_CJK}]+|[a-z]+|[0-9]+")
+_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+_FUZZY_FINALS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
+
+_lock = threading.Lock()
+_ready = False
+
+
+# ---------------------------------------------------------------- text tools (lazy libraries)
+
+
+def init_libraries() -> None:
+    """Load jieba quietly (its progress chatter must never reach stdout/stderr of the CLI)."""
+    global _ready
+    if _ready:
+        return
+    with _lock:
+        if _ready:
+            return
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.ERROR)
+        jieba.dt.initialize()
+        for term in lexicon_terms():
+            if 2 <= len(term) <= 8 and CJK_RUN.fullmatch(term):
+                jieba.add_word(term, freq=max(jieba.dt.FREQ.get(term, 0) or 0, 2000))
+        _ready = True
+
+
+@lru_cache(maxsize=1)
+def _converter() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def lexicon_terms() -> tuple[str, ...]:
+    terms: set[str] = set()
+    for group in lexicon.SYNONYMS:
+        terms.update(group)
+    for key, values in lexicon.COLLOQUIAL.items():
+        terms.add(key)
+        terms.update(values)
+    for spec in lexicon.INTENTS.values():
+        terms.update(spec["query"])  # type: ignore[arg-type]
+        terms.update(spec["name"])  # type: ignore[arg-type]
+    for values in lexicon.ABBREVIATIONS.values():
+        terms.update(values)
+    for values in lexicon.ENGLISH.values():
+        terms.update(values)
+    return tuple(sorted(t for t in terms if CJK_RUN.fullmatch(t)))
+
+
+@lru_cache(maxsize=1)
+def _traditional_chars() -> frozenset[str]:
+    """Characters that t2s changes: text without any of them needs no (slow) conversion."""
+    from pathlib import Path
+
+    import opencc
+
+    chars: set[str] = set()
+    folder = Path(opencc.__file__).resolve().parent / "dictionary"
+    for fname in ("TSCharacters.txt", "TSPhrases.txt"):
+        for line in (folder / fname).read_text(encoding="utf-8").splitlines():
+            key, _, values = line.partition("\t")
+            if fname == "TSCharacters.txt":
+                if values.split(" ")[0] != key:
+                    chars.add(key)
+            else:
+                chars.update(c for c, v in zip(key, values.split(" ")[0], strict=False) if c != v)
+    return frozenset(chars)
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width → ASCII), lower case, traditional → simplified, single spaces."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    trad = _traditional_chars()
+    if any(c in trad for c in text):
+        text = _converter().convert(text)
+    return " ".join(text.split())
+
+
+def _cut(text: str) -> list[str]:
+    import jieba
+
+    # No HMM: new-word guessing is slow and unstable between documents and queries; character
+    # bigrams already cover words the dictionary lacks.
+    return [w for w in jieba.lcut_for_search(text, HMM=False) if w.strip()]
+
+
+def syllables(text: str) -> list[str]:
+    from pypinyin import lazy_pinyin
+
+    # Characters without pinyin stay themselves, one item each, so positions line up.
+    keep: Any = list
+    return list(lazy_pinyin(text, errors=keep))
+
+
+@lru_cache(maxsize=20000)
+def readings(char: str) -> frozenset[str]:
+    from pypinyin import Style, pinyin
+
+    return frozenset(pinyin(char, style=Style.NORMAL, heteronym=True)[0])
+
+
+@lru_cache(maxsize=20000)
+def reading(char: str) -> str:
+    """The usual reading: what a pinyin input method would have offered for this character."""
+    syl = syllables(char)
+    return syl[0] if syl else char
+
+
+def look_alike(a: str, b: str) -> bool:
+    """Same initial and finals one letter apart (bo/bu): a typo by shape, not a different word."""
+    from rapidfuzz.distance import Levenshtein
+
+    ia, ib = initial(a), initial(b)
+    return ia == ib and Levenshtein.distance(a[len(ia) :], b[len(ib) :]) <= 1
+
+
+def fuzzy(syllable: str) -> str:
+    """Dialect-close pinyin: zh/z, ch/c, sh/s, n/l, -ng/-n are not told apart."""
+    for a, b in _FUZZY_INITIALS:
+        if syllable.startswith(a):
+            syllable = b + syllable[len(a) :]
+            break
+    if syllable.startswith("l"):
+        syllable = "n" + syllable[1:]
+    for a, b in _FUZZY_FINALS:
+        if syllable.endswith(a):
+            syllable = syllable[: -len(a)] + b
+            break
+    return syllable
+
+
+def initial(syllable: str) -> str:
+    for a, _ in _FUZZY_INITIALS:
+        if syllable.startswith(a):
+            return a
+    return syllable[:1]
+
+
+def analyze(text: str) -> dict[str, float]:
+    """Index terms of a (normalised) text with counts: `w:` jieba words, `b:` bigrams, `u:` chars."""
+    counts: dict[str, float] = defaultdict(float)
+    for run in TOKEN_RUN.findall(text):
+        if CJK_RUN.fullmatch(run):
+            for word in _cut(run):
+                if len(word) >= 2 or word not in lexicon.STOPWORDS:
+                    counts["w:" + word] += 1
+            for i in range(len(run) - 1):
+                counts["b:" + run[i : i + 2]] += 1
+            for ch in run:
+                if ch not in lexicon.STOPWORDS:
+                    counts["u:" + ch] += 1
+        elif run not in lexicon.STOPWORDS:
+            counts["w:" + run] += 1
+    return counts

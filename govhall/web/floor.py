@@ -1,0 +1,213 @@
+"""Reads behind the hall-floor pages: the kiosk's choices, the calling screen, the window console.
+
+These read queue tables directly for want of matching functions in `queueing.queries`
+(see docs/frontend.md, "Back-end wishes"); every function here is a bounded number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from govhall import clock
+from govhall.catalog.models import Matter
+from govhall.halls import hours
+from govhall.halls.models import Hall, Window, ZoneMatter
+from govhall.queueing import queries
+from govhall.queueing.models import AT_WINDOW, Status, Ticket
+from govhall.realtime import services as realtime
+
+CALL_TYPES = ("ticket.called", "ticket.recalled")
+DAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+UNKNOWN_DEPARTMENT = "其他部门"
+
+
+def opening_hours_text(hall: Hall) -> list[str]:
+    """Opening hours as lines people read: 周一至周五 08:30-12:00、13:30-17:00."""
+    try:
+        week = hours.parse(hall.opening_hours)
+    except hours.HoursError:
+        return []
+    if week is None:
+        return ["全天开放"]
+    lines: list[str] = []
+    day = 0
+    while day < 7:
+        spans = week[day]
+        last = day
+        while last + 1 < 7 and week[last + 1] == spans:
+            last += 1
+        if spans:
+            text = "、".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in spans)
+            days = DAY_NAMES[day] if last == day else f"{DAY_NAMES[day]}至{DAY_NAMES[last]}"
+            lines.append(f"{days} {text}")
+        day = last + 1
+    return lines or ["暂停开放"]
+
+
+def is_open_now(hall: Hall) -> bool:
+    try:
+        return hours.is_open(hall.opening_hours, hall.closed_dates, clock.local(clock.now(), hall.timezone))
+    except hours.HoursError:
+        return True  # a bad schedule is the issue endpoint's to refuse, not the kiosk's
+
+
+def kiosk_load(hall: Hall) -> dict[str, Any]:
+    """Whether the kiosk may issue now, and the wait per zone."""
+    status = queries.hall_status(hall)
+    staffed = {code for w in status["windows"] if w["state"] == "open" for code in w["zones"]}
+    return {
+        "open": is_open_now(hall),
+        "zones": [
+            {
+                "code": z["code"],
+                "waiting": z["waiting"],
+                "wait_minutes": round(z["estimated_wait_seconds"] / 60),
+                "staffed": z["code"] in staffed,
+            }
+            for z in status["zones"]
+        ],
+    }
+
+
+def kiosk_catalogue(hall: Hall) -> dict[str, Any]:
+    """Zones with their matters, departments with theirs, and matter → zone for search results."""
+    zones = list(hall.zones.all())
+    links = list(ZoneMatter.objects.filter(hall=hall).values_list("matter_code", "zone_id"))
+    catalogue = {
+        m.code: m
+        for m in Matter.objects.filter(code__in=[code for code, _ in links]).select_related("department")
+    }
+    zone_code = {z.pk: z.code for z in zones}
+    matters = []
+    for code, zone_id in links:
+        matter = catalogue.get(code)
+        department = matter.department.name if matter and matter.department else UNKNOWN_DEPARTMENT
+        matters.append(
+            {
+                "code": code,
+                "name": matter.name if matter else f"事项 {code}",
+                "department": department,
+                "zone": zone_code[zone_id],
+            }
+        )
+    matters.sort(key=lambda m: (m["department"], m["name"]))
+    departments = sorted({m["department"] for m in matters}, key=lambda d: (d == UNKNOWN_DEPARTMENT, d))
+    return {
+        "zones": [{"code": z.code, "name": z.name, "prefix": z.prefix} for z in zones],
+        "matters": matters,
+        "departments": departments,
+        "zone_of": {m["code"]: m["zone"] for m in matters},
+    }
+
+
+def recent_calls(hall: Hall, limit: int = 8, scan: int = 400) -> list[dict[str, Any]]:
+    """The latest calls and recalls of the hall, newest first, from the stored event log."""
+    last = realtime.last_seq(hall)
+    events = realtime.events_since(hall, max(0, last - scan), limit=scan)
+    calls = [e.as_message() for e in events if e.type in CALL_TYPES]
+    return calls[::-1][:limit]
+
+
+def _waited_minutes(ticket: Ticket, now: dt.datetime) -> int:
+    return max(0, int((now - ticket.issued_at).total_seconds() // 60))
+
+
+def matter_guide(code: str) -> dict[str, Any] | None:
+    """The matter's name, materials and situations (办事情形) for the window staff."""
+    matter = (
+        Matter.objects.filter(code=code).select_related("department").prefetch_related("situations").first()
+    )
+    if matter is None:
+        return None
+    return {
+        "code": matter.code,
+        "name": matter.name,
+        "department": matter.department.name if matter.department else "",
+        "materials": matter.materials,
+        "promised_days": matter.promised_days,
+        "fee": matter.fee,
+        "situations": [
+            {"name": s.name, "conditions": s.conditions, "materials": s.materials, "steps": s.steps}
+            for s in matter.situations.all()
+        ],
+    }
+
+
+def console(hall: Hall, window: Window, queue_limit: int = 50) -> dict[str, Any]:
+    """Everything the window console shows: its ticket, queue, held tickets and today's figures."""
+    now = clock.now()
+    zones = list(window.zones.all())
+    zone_ids = [z.pk for z in zones]
+    zone_names = {z.pk: z.name for z in zones}
+    current = (
+        Ticket.objects.select_related("hall", "zone").filter(window=window, status__in=AT_WINDOW).first()
+    )
+    waiting_qs = Ticket.objects.filter(zone_id__in=zone_ids, status=Status.WAITING)
+    waiting_total = waiting_qs.count()
+    waiting = list(
+        waiting_qs.select_related("zone").order_by("-priority", "queued_at", "serial")[:queue_limit]
+    )
+    held = list(
+        Ticket.objects.select_related("zone")
+        .filter(window=window, status=Status.ON_HOLD)
+        .order_by("issued_at")
+    )
+    names = dict(
+        Matter.objects.filter(
+            code__in={t.matter_code for t in [*waiting, *held, *([current] if current else [])]}
+        ).values_list("code", "name")
+    )
+    day = clock.service_day(now, hall.timezone)
+    served = list(
+        Ticket.objects.filter(
+            hall=hall, window_code=window.code, service_day=day, status=Status.SERVED, called_at__isnull=False
+        ).values_list("called_at", "finished_at")
+    )
+    spans = [(f - c).total_seconds() for c, f in served if f and c and f >= c]
+
+    def row(ticket: Ticket) -> dict[str, Any]:
+        return {
+            "id": ticket.id,
+            "number": ticket.number,
+            "zone": ticket.zone.code,
+            "zone_name": ticket.zone.name,
+            "matter": ticket.matter_code,
+            "matter_name": names.get(ticket.matter_code, ticket.matter_code),
+            "priority": ticket.priority,
+            "channel": ticket.get_channel_display(),
+            "status": ticket.status,
+            "status_label": ticket.get_status_display(),
+            "waited_minutes": _waited_minutes(ticket, now),
+        }
+
+    return {
+        "window": {
+            "code": window.code,
+            "name": window.name,
+            "state": window.state,
+            "state_label": window.get_state_display(),
+            "tidal": window.tidal,
+        },
+        "zones": [{"code": z.code, "name": zone_names[z.pk]} for z in zones],
+        "all_zones": [{"code": z.code, "name": z.name} for z in hall.zones.all()],
+        "current": row(current) if current else None,
+        "guide": matter_guide(current.matter_code) if current else None,
+        "waiting": [row(t) for t in waiting],
+        "waiting_total": waiting_total,
+        "held": [row(t) for t in held],
+        "today": {
+            "served": len(spans),
+            "mean_handling_minutes": round(sum(spans) / len(spans) / 60, 1) if spans else None,
+        },
+    }
+
+
+def window_of(hall: Hall, code: str) -> Window | None:
+    return Window.objects.filter(hall=hall, code=code).prefetch_related("zones").first()
+
+
+def display_state(hall: Hall) -> dict[str, Any]:
+    # the event id first: whatever happens while the rest is read is replayed to the page
+    last_id = realtime.last_seq(hall)
+    return {"last_id": last_id, "status": queries.hall_status(hall), "history": recent_calls(hall)}
