@@ -100,25 +100,33 @@ async def run_load(base: str, token: str, tickets: int, rate: float, clients: in
             while True:
                 n = await queue.get()
                 key = f"k-{n}"
-                for _attempt in range(2 if random.random() < 0.10 else 1):
-                    started = time.perf_counter()
-                    r = await client.post(
-                        "/api/v1/halls/bench/tickets",
-                        json={"matter": "M", "zone": ZONES[n % 4]},
-                        headers={"Idempotency-Key": key},
-                    )
-                    issue_lat.append(time.perf_counter() - started)
-                    if r.status_code in (200, 201):
-                        issued[key] = r.json()["id"]
-                    else:
-                        errors[f"issue {r.status_code}"] += 1
-                queue.task_done()
+                try:
+                    for _attempt in range(2 if random.random() < 0.10 else 1):
+                        started = time.perf_counter()
+                        r = await client.post(
+                            "/api/v1/halls/bench/tickets",
+                            json={"matter": "M", "zone": ZONES[n % 4]},
+                            headers={"Idempotency-Key": key},
+                        )
+                        issue_lat.append(time.perf_counter() - started)
+                        if r.status_code in (200, 201):
+                            issued[key] = r.json()["id"]
+                        else:
+                            errors[f"issue {r.status_code}"] += 1
+                except httpx.HTTPError as exc:
+                    errors[f"issue {type(exc).__name__}"] += 1
+                finally:
+                    queue.task_done()
 
         async def window(code: str) -> None:
             headers = {"Authorization": f"Bearer {token}"}
             while True:
                 started = time.perf_counter()
-                r = await client.post(f"/api/v1/halls/bench/windows/{code}/call-next", headers=headers)
+                try:
+                    r = await client.post(f"/api/v1/halls/bench/windows/{code}/call-next", headers=headers)
+                except httpx.HTTPError as exc:
+                    errors[f"call {type(exc).__name__}"] += 1
+                    continue
                 call_lat.append(time.perf_counter() - started)
                 if r.status_code == 204:
                     if done.is_set():
@@ -127,6 +135,8 @@ async def run_load(base: str, token: str, tickets: int, rate: float, clients: in
                     continue
                 if r.status_code != 200:
                     errors[f"call {r.status_code}"] += 1
+                    if errors[f"call {r.status_code}"] < 3:
+                        print(code, r.status_code, r.text[:200], file=sys.stderr, flush=True)
                     await asyncio.sleep(0.05)
                     continue
                 tid = r.json()["id"]
@@ -134,6 +144,7 @@ async def run_load(base: str, token: str, tickets: int, rate: float, clients: in
                     a = await client.post(f"/api/v1/tickets/{tid}/{action}", headers=headers)
                     if a.status_code != 200:
                         errors[f"{action} {a.status_code}"] += 1
+                        print(action, a.status_code, a.text[:200], file=sys.stderr, flush=True)
                 served.append(tid)
 
         workers = [asyncio.create_task(issuer()) for _ in range(clients)]
@@ -145,6 +156,7 @@ async def run_load(base: str, token: str, tickets: int, rate: float, clients: in
                 queue.put_nowait(n)
             await asyncio.sleep(max(0.0, started + (first // burst + 1) - time.perf_counter()))
         await queue.join()
+        print(f"issued {len(issued)} in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
         issue_seconds = time.perf_counter() - started
         done.set()
         await asyncio.wait_for(asyncio.gather(*windows), timeout=600)
@@ -199,7 +211,7 @@ def main() -> int:
         [GOVHALL, "serve", "--port", str(port), "--workers", str(args.workers)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(Path(tempfile.gettempdir()) / "govhall-bench-server.log").open("w"),
     )
     try:
         base = f"http://127.0.0.1:{port}"

@@ -109,9 +109,14 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(VAR_DIR / f"test-db-{os.environ.get('GOVHALL_TEST_RUN', os.getpid())}.sqlite3")
     }
 else:
-    _db.setdefault("OPTIONS", {})
-    _db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
-    _db["CONN_HEALTH_CHECKS"] = True
+    # Under ASGI every request may run in its own thread: a bounded pool per process, not
+    # persistent per-thread connections, keeps PostgreSQL below max_connections under load.
+    _db["CONN_MAX_AGE"] = 0
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("GOVHALL_DB_POOL_SIZE", "16")),
+        "timeout": 30,
+    }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = _db["ENGINE"].startswith("django.db.backends.postgresql")
