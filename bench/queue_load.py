@@ -131,7 +131,7 @@ async def run_load(base: str, token: str, tickets: int, rate: float, clients: in
                 if r.status_code == 204:
                     if done.is_set():
                         return
-                    await asyncio.sleep(0.05)
+                    await asyncio.sleep(1.0)  # a clerk with nobody waiting tries again a second later
                     continue
                 if r.status_code != 200:
                     errors[f"call {r.status_code}"] += 1

@@ -74,11 +74,18 @@ def is_open(spec: dict[str, Any] | None, closed_dates: list[str], local: dt.date
 
 
 def closing_time(spec: dict[str, Any] | None, closed_dates: list[str], day: dt.date) -> dt.time | None:
-    """When the last interval of that day ends (None: not open that day, or always open)."""
+    """When the last interval of that day ends (None: not open that day, or open round the clock)."""
     week = parse(spec)
     if week is None or day.isoformat() in (closed_dates or []) or not week[day.weekday()]:
         return None
-    return max(end for _, end in week[day.weekday()])
+    end = max(end for _, end in week[day.weekday()])
+    return None if end >= dt.time(23, 59) else end
+
+
+def round_the_clock(spec: dict[str, Any] | None) -> bool:
+    """Always open, or open until midnight every day: a queue that never closes."""
+    week = parse(spec)
+    return week is None or all(iv and max(e for _, e in iv) >= dt.time(23, 59) for iv in week.values())
 
 
 def open_hours_of_day(spec: dict[str, Any] | None, weekday: int) -> set[int]:

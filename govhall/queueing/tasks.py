@@ -19,7 +19,11 @@ def end_of_day(now: dt.datetime) -> int:
     for hall in Hall.objects.filter(pk__in=waiting_halls):
         local = clock.local(now, hall.timezone)
         closing = hours.closing_time(hall.opening_hours, hall.closed_dates, local.date())
-        stale = Ticket.objects.filter(hall=hall, status=Status.WAITING, service_day__lt=local.date()).exists()
+        # a hall open round the clock never closes: its queue runs on across midnight
+        stale = (
+            not hours.round_the_clock(hall.opening_hours)
+            and Ticket.objects.filter(hall=hall, status=Status.WAITING, service_day__lt=local.date()).exists()
+        )
         past_closing = closing is not None and local.time() >= closing
         if stale or past_closing:
             cancelled += (

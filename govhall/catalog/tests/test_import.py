@@ -132,3 +132,22 @@ def test_unsupported_file_type_is_refused(tmp_path: Path) -> None:
     path.write_text("x", encoding="utf-8")
     with pytest.raises(ImportFailed, match="unsupported file type"):
         services.import_catalog(path)
+
+
+def test_managers_download_an_import_template_that_imports(tmp_path: Path) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    assert client.get("/manage/catalog-template.xlsx")["Location"].startswith("/accounts/login/")
+    manager = get_user_model().objects.create_user(
+        "manager_wang", password="pw", is_staff=True, is_superuser=True
+    )
+    client.force_login(manager)
+    response = client.get("/manage/catalog-template.xlsx")
+    assert response.status_code == 200
+    path = tmp_path / "template.xlsx"
+    path.write_bytes(response.content)
+    services.import_catalog(path)
+    assert Matter.objects.get(code="330000-XX-0001").channels == ["app", "web", "hall"]
+    assert b"catalog-template.xlsx" in client.get("/manage/catalog/matter/").content

@@ -288,3 +288,27 @@ def test_closing_cancels_waiting_tickets_with_a_reason() -> None:
     assert statuses == [Status.CALLED, Status.CANCELLED]
     cancelled = Ticket.objects.get(status=Status.CANCELLED)
     assert cancelled.reason and cancelled.finished_at is not None
+
+
+def test_end_of_day_cancels_after_closing_but_never_in_a_round_the_clock_hall() -> None:
+    from govhall.queueing.tasks import end_of_day
+
+    city = build_hall("city", opening_hours={"mon-fri": ["08:30-12:00", "13:30-17:00"]})
+    always = build_hall("always", opening_hours={"mon-sun": ["00:00-23:59"]})
+    with time_machine.travel(MONDAY_9AM, tick=False) as traveller:
+        issue(city)
+        issue(always)
+        traveller.shift(dt.timedelta(hours=7, minutes=30))  # 16:30 local: still open
+        assert end_of_day(clock_now()) == 0
+        traveller.shift(dt.timedelta(minutes=31))  # 17:01 local
+        assert end_of_day(clock_now()) == 1
+        traveller.shift(dt.timedelta(hours=7))  # past midnight
+        assert end_of_day(clock_now()) == 0
+    assert Ticket.objects.get(hall=always).status == Status.WAITING
+    assert Ticket.objects.get(hall=city).status == Status.CANCELLED
+
+
+def clock_now() -> dt.datetime:
+    from govhall import clock
+
+    return clock.now()
