@@ -12,20 +12,8 @@ from govhall.catalog import formats
 from govhall.catalog.models import Department, Matter
 from govhall.importing import ImportReport
 
-FIELDS = (
-    "name",
-    "audience",
-    "levels",
-    "channels",
-    "max_visits",
-    "promised_days",
-    "fee",
-    "materials",
-    "keywords",
-    "scenarios",
-    "description",
-    "extra",
-)
+# The model fields an import writes: the file columns but the key and the department, plus extras.
+FIELDS = (*(c for c in formats.COLUMNS if c not in ("code", "department")), "extra")
 
 
 def import_catalog(path: Path, *, prune: bool = False) -> ImportReport:
