@@ -93,3 +93,57 @@ def test_fifty_issuers_and_twelve_windows() -> None:
         serials[zone].append(serial)
     for zone, values in serials.items():
         assert sorted(values) == list(range(1, len(values) + 1)), zone
+
+
+def _race(call: object, tickets: int = 6, windows: int = 12) -> Counter[str]:
+    """Windows call as fast as they can until nobody waits; returns how often each ticket was called."""
+    city = build_hall("race", zones=("A",), windows={str(i + 1): ["A"] for i in range(windows)})
+    for _ in range(tickets):
+        services.issue_ticket(city, "M-1", zone_code="A")
+    calls: Counter[str] = Counter()
+    lock = threading.Lock()
+    start = threading.Barrier(windows)
+
+    def counter(w: int) -> None:
+        try:
+            start.wait()
+            ticket_id = call(window(city, str(w + 1)))  # type: ignore[operator]
+            if ticket_id:
+                with lock:
+                    calls[ticket_id] += 1
+        finally:
+            connection.close()
+
+    run_threads([threading.Thread(target=counter, args=(w,)) for w in range(windows)])
+    return calls
+
+
+def naive_call_next(w: object) -> str | None:
+    """What a system without a lock or a conditional update does: read the head, then take it."""
+    import time
+
+    head = (
+        Ticket.objects.filter(status=Status.WAITING)
+        .order_by("queued_at")
+        .values_list("id", flat=True)
+        .first()
+    )
+    if head is None:
+        return None
+    time.sleep(0.02)  # the time between reading and writing that a busy server always has
+    Ticket.objects.filter(pk=head).update(status=Status.CALLED, window=w)
+    return head
+
+
+def test_without_the_claim_two_windows_call_the_same_ticket() -> None:
+    calls = _race(naive_call_next)
+    assert max(calls.values()) > 1, "the race did not show: the naive version called each ticket once"
+
+
+def test_with_the_claim_every_ticket_is_called_once() -> None:
+    def safe(w: object) -> str | None:
+        ticket = services.call_next(w)  # type: ignore[arg-type]
+        return ticket.id if ticket else None
+
+    calls = _race(safe)
+    assert set(calls.values()) == {1} and len(calls) == 6
