@@ -15,3 +15,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Ids repeat across tests on SQLite; cached estimates must not leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()

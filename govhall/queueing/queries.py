@@ -44,7 +44,13 @@ def mean_service_seconds(zone_id: int) -> float:
 
 
 def open_windows(zone_id: int) -> int:
-    return Window.objects.filter(zones__id=zone_id, state=Window.State.OPEN).count()
+    """Open windows serving the zone; cached for a few seconds (it only feeds estimates)."""
+    key = f"govhall:open:{zone_id}"
+    value = cache.get(key)
+    if value is None:
+        value = Window.objects.filter(zones__id=zone_id, state=Window.State.OPEN).count()
+        cache.set(key, value, 5)
+    return int(value)
 
 
 def estimate_wait(zone_id: int, ahead: int) -> int:

@@ -51,12 +51,15 @@ def format_number(prefix: str, serial: int) -> str:
 def _next_serial(hall: Hall, zone: Zone, day: dt.date) -> int:
     # Insert-if-missing, then increment: the row lock (PostgreSQL) or the write lock (SQLite)
     # is held until commit, so serials are consecutive and a rolled-back issue uses none.
-    DailyCounter.objects.bulk_create(
-        [DailyCounter(hall=hall, zone=zone, service_day=day, last=0)], ignore_conflicts=True
-    )
-    counter = DailyCounter.objects.filter(hall=hall, zone=zone, service_day=day)
-    counter.update(last=F("last") + 1)
-    return counter.values_list("last", flat=True).get()
+    # One round trip on both databases (SQLite ≥ 3.35 and PostgreSQL know UPSERT … RETURNING).
+    table = DailyCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (hall_id, zone_id, service_day, last) VALUES (%s, %s, %s, 1) "
+            f"ON CONFLICT (hall_id, zone_id, service_day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [hall.pk, zone.pk, day],
+        )
+        return int(cursor.fetchone()[0])
 
 
 def _audit(

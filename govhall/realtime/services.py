@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from govhall import clock
 from govhall.halls.models import Hall
@@ -23,8 +22,12 @@ def group_name(hall_code: str) -> str:
 def record(hall: Hall, type_: str, payload: dict[str, Any]) -> HallEvent:
     """Store an event with the next id of the hall; the hall row stays locked until commit,
     so ids are committed in order and a client resuming with `since` misses nothing."""
-    Hall.objects.filter(pk=hall.pk).update(event_seq=F("event_seq") + 1)
-    seq = Hall.objects.values_list("event_seq", flat=True).get(pk=hall.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Hall._meta.db_table} SET event_seq = event_seq + 1 WHERE id = %s RETURNING event_seq",
+            [hall.pk],
+        )
+        seq = int(cursor.fetchone()[0])
     event = HallEvent.objects.create(hall=hall, seq=seq, type=type_, payload=payload, created_at=clock.now())
     code = hall.code
     transaction.on_commit(lambda: wake(code))
