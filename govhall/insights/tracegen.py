@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -526,24 +526,7 @@ def _row(hall: str, date: dt.date, ticket: _Ticket) -> LogRow:
 
 
 def _with_id(row: LogRow, n: int) -> LogRow:
-    return LogRow(f"t{n:07d}", *_fields(row)[1:])
-
-
-def _fields(row: LogRow) -> tuple:
-    return (
-        row.ticket_id,
-        row.hall,
-        row.zone,
-        row.matter,
-        row.subject,
-        row.channel,
-        row.priority,
-        row.issued_at,
-        row.called_at,
-        row.finished_at,
-        row.window,
-        row.outcome,
-    )
+    return replace(row, ticket_id=f"t{n:07d}")
 
 
 def truncate(rows: list[LogRow], at: dt.datetime) -> list[LogRow]:
@@ -555,19 +538,12 @@ def truncate(rows: list[LogRow], at: dt.datetime) -> list[LogRow]:
         called = row.called_at if row.called_at and row.called_at <= at else None
         finished = row.finished_at if row.finished_at and row.finished_at <= at else None
         out.append(
-            LogRow(
-                row.ticket_id,
-                row.hall,
-                row.zone,
-                row.matter,
-                row.subject,
-                row.channel,
-                row.priority,
-                row.issued_at,
-                called,
-                finished,
-                row.window if called else "",
-                row.outcome if finished else "",
+            replace(
+                row,
+                called_at=called,
+                finished_at=finished,
+                window=row.window if called else "",
+                outcome=row.outcome if finished else "",
             )
         )
     return out
