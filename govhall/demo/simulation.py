@@ -22,7 +22,7 @@ from django.db.models import Count
 
 from govhall import clock
 from govhall.demo import traffic
-from govhall.halls import hours
+from govhall.halls import queries as hall_queries
 from govhall.halls.models import Hall, Window, Zone, ZoneMatter
 from govhall.queueing import policy
 from govhall.queueing.errors import QueueError
@@ -86,7 +86,7 @@ def tick(now: dt.datetime) -> None:
 
 def _tick_hall(hall: Hall, now: dt.datetime, step: float) -> None:
     local = clock.local(now, hall.timezone)
-    is_open = hours.is_open(hall.opening_hours, hall.closed_dates, local)
+    is_open = hall_queries.is_open(hall, now)
     windows = list(Window.objects.filter(hall=hall).prefetch_related("zones").order_by("position", "code"))
     zones = {z.pk: z for z in Zone.objects.filter(hall=hall)}
     current: dict[int | None, Ticket] = {

@@ -16,7 +16,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
 from govhall import clock
-from govhall.halls import hours
+from govhall.halls import queries as hall_queries
 from govhall.halls.models import Hall, Window, Zone, ZoneMatter
 from govhall.queueing import policy as calling
 from govhall.queueing.errors import Conflict, NotFound, Unprocessable
@@ -127,9 +127,7 @@ def issue_ticket(
             return existing, False
     zone = resolve_zone(hall, matter_code, zone_code)
     now = clock.now()
-    if channel == Channel.WALK_IN and not hours.is_open(
-        hall.opening_hours, hall.closed_dates, clock.local(now, hall.timezone)
-    ):
+    if channel == Channel.WALK_IN and not hall_queries.is_open(hall, now):
         raise Conflict(f"{hall.name}当前不在开放时间 (the hall is closed now)")
     subject = pseudonymize(subject)
     try:

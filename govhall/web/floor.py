@@ -12,6 +12,7 @@ from typing import Any
 from govhall import clock
 from govhall.catalog.models import Matter
 from govhall.halls import hours
+from govhall.halls import queries as hall_queries
 from govhall.halls.models import Hall, Window, ZoneMatter
 from govhall.queueing import queries
 from govhall.queueing.models import AT_WINDOW, Status, Ticket
@@ -47,7 +48,7 @@ def opening_hours_text(hall: Hall) -> list[str]:
 
 def is_open_now(hall: Hall) -> bool:
     try:
-        return hours.is_open(hall.opening_hours, hall.closed_dates, clock.local(clock.now(), hall.timezone))
+        return hall_queries.is_open(hall)
     except hours.HoursError:
         return True  # a bad schedule is the issue endpoint's to refuse, not the kiosk's
 
