@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class RatingsConfig(AppConfig):
+    name = "govhall.ratings"
+    label = "ratings"
+    verbose_name = "好差评"
+
+    def ready(self) -> None:
+        from govhall.accounts.models import Role
+        from govhall.web.manage import register_section
+
+        register_section("ratings", "好差评", "ratings:manage", order=40, needed=Role.STAFF)
