@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class DashboardConfig(AppConfig):
+    name = "govhall.dashboard"
+    label = "dashboard"
+    verbose_name = "大屏与报表"
+
+    def ready(self) -> None:
+        from govhall.web.manage import register_section
+
+        register_section("reports", "报表", "reports:list", order=70)

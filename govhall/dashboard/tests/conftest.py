@@ -1,0 +1,3 @@
+"""Browser fixtures shared with the hall-floor tests (uvicorn in a thread, Debian's chromium)."""
+
+from govhall.web.tests.browser import asgi_server, chromium, pages  # noqa: F401
