@@ -39,11 +39,27 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register() -> None:
+    from govhall.appointments.api import router as appointments_router
+    from govhall.dashboard.api import router as dashboard_router
     from govhall.guide.api import router as guide_router
+    from govhall.insights.api import router as insights_router
+    from govhall.monitor.api import router as monitor_router
     from govhall.queueing.api import router as queue_router
+    from govhall.ratings.api import router as ratings_router
+    from govhall.reminders.api import router as reminders_router
+    from govhall.remotehelp.api import router as remotehelp_router
+    from govhall.staff.api import router as staff_router
 
     api.add_router("/", queue_router)
     api.add_router("/guide", guide_router)
+    api.add_router("/monitor", monitor_router)
+    api.add_router("/insights", insights_router)
+    api.add_router("/appointments", appointments_router)
+    api.add_router("/ratings", ratings_router)
+    api.add_router("/reminders", reminders_router)
+    api.add_router("/dashboard", dashboard_router)
+    api.add_router("/staff", staff_router)
+    api.add_router("/remotehelp", remotehelp_router)
 
 
 _register()

@@ -55,6 +55,12 @@ INSTALLED_APPS = [
     "govhall.guide",
     "govhall.monitor",
     "govhall.insights",
+    "govhall.appointments",
+    "govhall.ratings",
+    "govhall.reminders",
+    "govhall.dashboard",
+    "govhall.staff",
+    "govhall.remotehelp",
     "govhall.web",
 ]
 
@@ -84,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "govhall.web.manage.context",
             ],
         },
     },
@@ -94,6 +101,7 @@ DEFAULT_SQLITE = VAR_DIR / "govhall.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}"
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["ENGINE"] = "govhall.dbbackends.sqlite"  # Django's, with writers of a process queued fairly
     if _db["NAME"] not in ("", ":memory:"):
         Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     _db["OPTIONS"] = {
@@ -117,6 +125,8 @@ else:
         "max_size": int(os.environ.get("GOVHALL_DB_POOL_SIZE", "16")),
         "timeout": 30,
     }
+    # One test database per run, so several test runs against one server never collide.
+    _db["TEST"] = {"NAME": f"test_govhall_{os.environ.get('GOVHALL_TEST_RUN', os.getpid())}"}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = _db["ENGINE"].startswith("django.db.backends.postgresql")

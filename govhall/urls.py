@@ -4,10 +4,23 @@ from django.urls import include, path
 from govhall.api import api
 from govhall.catalog import views as catalog_views
 
+# Apps with pages of their own; their /manage/… pages must come before the admin's catch-all.
+APP_PAGES = [
+    "monitor",
+    "insights",
+    "appointments",
+    "ratings",
+    "reminders",
+    "dashboard",
+    "staff",
+    "remotehelp",
+]
+
 urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("manage/catalog-template.xlsx", catalog_views.import_template, name="catalog-template"),
+    *[path("", include(f"govhall.{app}.urls")) for app in APP_PAGES],
     path("manage/", admin.site.urls),
     path("", include("govhall.web.urls")),
 ]

@@ -1,7 +1,8 @@
 """The background worker: periodic tasks of every app, run by `govhall worker` (and `govhall serve`).
 
-A task is `(name, seconds between runs, function(now))`. Apps add theirs to TASKS. Tasks that
-must not run twice across several workers claim their work with row locks or conditional updates.
+A task is `(name, seconds between runs, "module:function(now)")`. Every govhall app lists its
+tasks as `WORKER_TASKS` in its own `tasks` module; `all_tasks()` collects them. Tasks that must
+not run twice across several workers claim their work with row locks or conditional updates.
 """
 
 from __future__ import annotations
@@ -33,16 +34,26 @@ class Task:
         return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
 
 
-TASKS = [
-    Task("end of day", 30, "govhall.queueing.tasks:end_of_day"),
-    Task("prune events", 600, "govhall.queueing.tasks:prune_events"),
-    Task("monitor", 3, "govhall.monitor.tasks:evaluate"),
-    Task("notify", 2, "govhall.monitor.tasks:deliver"),
-]
+def all_tasks() -> list[Task]:
+    """The `WORKER_TASKS` of every installed govhall app, fresh copies (each run keeps its own due times)."""
+    from django.apps import apps
+
+    found: list[Task] = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("govhall."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.tasks")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.tasks":
+                raise
+            continue
+        found.extend(Task(t.name, t.every, t.target) for t in getattr(module, "WORKER_TASKS", []))
+    return found
 
 
 def run(*, once: bool = False, extra: list[Task] | None = None) -> None:
-    tasks = [*TASKS, *(extra or [])]
+    tasks = [*all_tasks(), *(extra or [])]
     stopping = False
 
     def stop(*_: object) -> None:

@@ -34,7 +34,12 @@ def create_token(username: str, *, hall_code: str | None = None, role: str = Rol
 
 
 def user_for_token(token: str) -> AbstractBaseUser | None:
-    row = ApiToken.objects.select_related("user").filter(digest=ApiToken.hash(token), revoked=False).first()
+    # the membership comes along, so the role check that follows costs no query
+    row = (
+        ApiToken.objects.select_related("user__membership")
+        .filter(digest=ApiToken.hash(token), revoked=False)
+        .first()
+    )
     return row.user if row and row.user.is_active else None
 
 
@@ -44,8 +49,9 @@ def role_of(user: AbstractBaseUser | AnonymousUser) -> tuple[str | None, int | N
         return None, None
     if getattr(user, "is_superuser", False):
         return Role.ADMIN, None
-    membership = Membership.objects.filter(user_id=user.pk).first()
-    if membership is None:
+    try:
+        membership = user.membership  # type: ignore[union-attr,attr-defined]
+    except Membership.DoesNotExist:
         return None, None
     return membership.role, membership.hall_id
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import importlib
 import json
 import random
 import sys
 import tempfile
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,7 @@ def load_demo(*, history_days: int = HISTORY_DAYS) -> str:
     points = _load_points(city.points(records))
     logins = _load_users()
     history = load_history(history_days) if history_days > 0 else 0
+    extras = _load_app_demos()
     windows = sum(len(h["windows"]) for h in hall_list)
     _err("demo logins (web: /accounts/login/, API: Authorization: Bearer TOKEN):")
     for line in logins:
@@ -68,8 +71,24 @@ def load_demo(*, history_days: int = HISTORY_DAYS) -> str:
         f"demo city 江澜市 loaded: {len(records)} matters ({changed} new or changed), "
         f"{len(hall_list)} halls ({halls_changed} new or changed) with {windows} windows, "
         f"{situations} situations, {bundles} bundles, {points} service points, "
-        f"{history} history tickets added"
+        f"{history} history tickets added; {', '.join(extras) or 'no app demo data'}"
     )
+
+
+# Apps with demo data of their own (`govhall.<app>.demo.load(rng, now)`), in dependency order:
+# ratings rate the history's served tickets, staff scores read ratings.
+APP_DEMOS = ["appointments", "ratings", "reminders", "staff", "remotehelp"]
+
+
+def _load_app_demos() -> list[str]:
+    loaded = []
+    now = clock.now()
+    for app in APP_DEMOS:
+        module = importlib.import_module(f"govhall.{app}.demo")
+        started = time.perf_counter()
+        module.load(random.Random(f"jianglan-{app}"), now)
+        loaded.append(f"{app} ({time.perf_counter() - started:.1f} s)")
+    return loaded
 
 
 def _load_catalog(records: list[dict[str, Any]]) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
+
+from govhall.accounts.auth import staff_auth
 
 router = Router(tags=["guide"])
 
@@ -80,3 +82,88 @@ def search(
     from govhall.guide.services import search_catalog
 
     return search_catalog(q, top=top, lat=lat, lon=lon, routes=True)
+
+
+class Detail(Schema):
+    detail: str
+
+
+ERRORS: dict[int, type[Schema]] = {401: Detail, 403: Detail, 404: Detail, 422: Detail}
+
+
+class ClickIn(Schema):
+    query: str = Field(max_length=500, description="the question as the citizen typed it")
+    matter: str = Field(max_length=40, description="code of the result the citizen chose")
+    session: str = Field(
+        min_length=8, max_length=200, description="anonymous session id (stored only as a salted hash)"
+    )
+
+
+class ClickOut(Schema):
+    recorded: bool = Field(description="false when the same click was already stored within the hour")
+    key: str = Field(description="the normalised question the click counts for")
+
+
+class CorrectionIn(Schema):
+    query: str = Field(max_length=500)
+    matter: str = Field(max_length=40, description="code of the matter that answers the question")
+
+
+class CorrectionOut(Schema):
+    id: int
+    query: str
+    key: str
+    matter: str
+    by: str
+    at: str
+
+
+def _feedback_error(exc: Exception) -> Status:
+    return Status(getattr(exc, "status", 422), {"detail": str(exc)})
+
+
+@router.post(
+    "/feedback",
+    response={202: ClickOut, 404: Detail, 422: Detail},
+    summary="Record which result a citizen chose (feeds the learned ranking)",
+)
+def click(request: HttpRequest, payload: ClickIn) -> Any:
+    from govhall.guide import feedback
+    from govhall.guide.services import FeedbackError, record_click
+
+    try:
+        recorded = record_click(payload.query, payload.matter, payload.session)
+    except FeedbackError as exc:
+        return _feedback_error(exc)
+    return Status(202, {"recorded": recorded, "key": feedback.query_key(payload.query)})
+
+
+@router.post(
+    "/corrections",
+    response={201: CorrectionOut, **ERRORS},
+    auth=staff_auth,
+    summary="Staff: say which matter answers a question (ranks first for it at once)",
+)
+def correct(request: HttpRequest, payload: CorrectionIn) -> Any:
+    from govhall import clock
+    from govhall.accounts.services import role_of
+    from govhall.guide.services import FeedbackError, record_correction
+
+    role, _ = role_of(request.user)
+    if role is None:
+        return Status(403, {"detail": "staff only"})
+    try:
+        row = record_correction(payload.query, payload.matter, request.user)
+    except FeedbackError as exc:
+        return _feedback_error(exc)
+    return Status(
+        201,
+        {
+            "id": row.pk,
+            "query": row.query,
+            "key": row.key,
+            "matter": row.matter_code,
+            "by": request.user.get_username(),
+            "at": clock.iso(row.at),
+        },
+    )

@@ -11,16 +11,24 @@ import math
 import threading
 import time
 from collections import defaultdict
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+
+from govhall import clock
 from govhall.catalog.models import CHANNEL_LABELS, CHANNELS, Matter, Situation
 from govhall.catalog.queries import catalog_version, matters_by_code
+from govhall.guide import feedback
+from govhall.guide.models import Click, Correction
 
 if TYPE_CHECKING:
     from govhall.guide.engine import SearchIndex
     from govhall.halls.models import Hall, Zone
 
 CHECK_SECONDS = 2.0
+FEEDBACK_POOL = 20  # candidates the learned boosts may re-rank
+DEDUP_SECONDS = 3600  # one stored click per subject, question and matter per hour
 # Ranking halls: a kilometre costs about as much as three minutes of waiting; the city centre is
 # suggested after town and village points that handle the matter as well (全市一张网, 就近办).
 SECONDS_PER_KM = 180.0
@@ -97,19 +105,118 @@ def current_index() -> SearchIndex:
 
 
 def search_catalog(
-    query: str, top: int = 5, lat: float | None = None, lon: float | None = None, routes: bool = False
+    query: str,
+    top: int = 5,
+    lat: float | None = None,
+    lon: float | None = None,
+    routes: bool = False,
+    learned: bool = True,
 ) -> dict[str, Any]:
     """`{"query", "results": [{"code", "name", "score"}], "ask"?}`; with `routes`, each result also
-    carries its recommended route (lightest channel, then nearby halls with their live wait)."""
+    carries its recommended route (lightest channel, then nearby halls with their live wait).
+    With `learned`, clicks and staff corrections for the same question re-rank the answer."""
     text = (query or "").strip()
     if not text:
         return {"query": text, "results": []}
-    result = current_index().search(text, top=max(1, top)).as_dict()
+    top = max(1, top)
+    index = current_index()
+    result = index.search(text, top=max(top, FEEDBACK_POOL)).as_dict()
+    boost = learned_boosts(text) if learned else {}
+    if boost:
+        first = result["results"][0]["code"] if result["results"] else None
+        names = {d.code: d.name for d in index.docs if d.code in boost}
+        result["results"] = feedback.apply(result["results"], boost, names, top)
+        if result["results"] and result["results"][0]["code"] != first:
+            result.pop("ask", None)  # the question was settled by staff or many citizens
+    else:
+        result["results"] = result["results"][:top]
     if routes and result["results"]:
         by_code = recommend_routes([r["code"] for r in result["results"]], lat, lon)
         for item in result["results"]:
             item["route"] = by_code.get(item["code"])
     return result
+
+
+# ---------------------------------------------------------------- feedback
+
+
+def subject_hash(session: str) -> str:
+    """Salted hash of an anonymous session id (never stored in clear)."""
+    import hashlib
+
+    return hashlib.sha256(f"guide:{settings.SECRET_KEY}:{session}".encode()).hexdigest()
+
+
+def learned_boosts(query: str) -> dict[str, float]:
+    """{matter code: boost} for this question from clicks and active staff corrections."""
+    key = feedback.query_key(query)
+    if not key:
+        return {}
+    since = clock.now() - timedelta(days=feedback.HORIZON_DAYS)
+    clicks = [
+        feedback.Click(key, code, subject, at)
+        for code, subject, at in Click.objects.filter(key=key, at__gte=since).values_list(
+            "matter_code", "subject", "at"
+        )
+    ]
+    corrections = [
+        feedback.Correction(key, code, at)
+        for code, at in Correction.objects.filter(key=key, active=True).values_list("matter_code", "at")
+    ]
+    if not clicks and not corrections:
+        return {}
+    return {
+        matter: b for (_, matter), b in feedback.boosts(clicks, corrections, clock.now()).items() if b > 0
+    }
+
+
+def _check(query: str, matter: str) -> tuple[str, str]:
+    text = (query or "").strip()
+    if not text:
+        raise FeedbackError("query must not be empty")
+    key = feedback.query_key(text)
+    if not key:
+        raise FeedbackError("query has no words to learn from")
+    if not Matter.objects.filter(code=matter).exists():
+        raise FeedbackError(f"unknown matter {matter!r}", status=404)
+    return text[: feedback.MAX_KEY_CHARS], key
+
+
+class FeedbackError(ValueError):
+    def __init__(self, detail: str, status: int = 422) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
+def record_click(query: str, matter: str, session: str) -> bool:
+    """Store a citizen's choice; False when it repeats one from the last hour (not stored again).
+    Only a matter the search actually offers for the question can be chosen."""
+    text, key = _check(query, matter)
+    if not (session or "").strip():
+        raise FeedbackError("session must not be empty")
+    shown = {h.code for h in current_index().search(text, top=FEEDBACK_POOL).results}
+    if matter not in shown:
+        raise FeedbackError("that matter is not among the results for this question")
+    subject = subject_hash(session.strip())
+    now = clock.now()
+    recent = Click.objects.filter(
+        key=key, matter_code=matter, subject=subject, at__gte=now - timedelta(seconds=DEDUP_SECONDS)
+    )
+    if recent.exists():
+        return False
+    Click.objects.create(query=text, key=key, matter_code=matter, subject=subject, at=now)
+    return True
+
+
+def record_correction(query: str, matter: str, user: Any) -> Correction:
+    """A staff correction: `matter` answers `query`; earlier corrections of the same question by
+    anyone are retired."""
+    from django.db import transaction
+
+    text, key = _check(query, matter)
+    with transaction.atomic():
+        Correction.objects.filter(key=key, active=True).exclude(matter_code=matter).update(active=False)
+        return Correction.objects.create(query=text, key=key, matter_code=matter, user=user, at=clock.now())
 
 
 # ---------------------------------------------------------------- four-level diversion

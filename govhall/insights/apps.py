@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class InsightsConfig(AppConfig):
     name = "govhall.insights"
     label = "insights"
+    verbose_name = "数据分析"
+
+    def ready(self) -> None:
+        from govhall.web.manage import register_section
+
+        register_section("insights", "数据分析", "insights:manage", order=60)

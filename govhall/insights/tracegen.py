@@ -76,8 +76,12 @@ PLANTED_BUNDLES: tuple[tuple[str, ...], ...] = (
     ("MZ-1001", "GA-1002"),  # marriage and household registration
     ("MZ-1003", "RS-1004", "YB-1003", "GA-1003"),  # after a death (身后事)
     ("BDC-1002", "GA-1004", "YB-1004"),  # moving house
+    ("SCJG-1002", "SW-1003"),  # changing a company's registration, then its tax record
+    ("RS-1005", "YB-1005"),  # a new job: employment registration and the insurance transfer
+    ("BDC-1003", "SW-1004"),  # a new-build home: first registration and deed tax
+    ("GA-1006", "MZ-1004"),  # a divorce and the household register that follows
 )
-BUNDLE_STARTS_PER_DAY = (8.0, 5.0, 7.0, 6.0, 4.0, 3.0, 5.0)
+BUNDLE_STARTS_PER_DAY = (8.0, 5.0, 7.0, 6.0, 4.0, 3.0, 5.0, 4.0, 5.0, 3.0, 3.0)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,12 @@ class Kind(models.TextChoices):
     OVERTIME = "overtime", "超时未叫号"
     YELLOW = "yellow", "黄色预警"
     RED = "red", "红色预警"
+    FLOW = "flow", "客流预警"
+    WAIT = "wait", "等候时长预警"
+
+
+# Kinds raised once per crossing (zone, kind, second) rather than once per ticket.
+CROSSING_KINDS = [Kind.YELLOW.value, Kind.RED.value, Kind.FLOW.value, Kind.WAIT.value]
 
 
 class Alert(models.Model):
@@ -52,7 +58,7 @@ class Alert(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["zone", "kind", "at"],
-                condition=Q(kind__in=["yellow", "red"]),
+                condition=Q(kind__in=CROSSING_KINDS),
                 name="alert_one_per_crossing",
             ),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="alert_kind_valid"),
@@ -131,6 +137,10 @@ class Outbox(models.Model):
     key = models.CharField(max_length=80, unique=True)
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
     recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="deliveries")
+    # Set for a dispatch notice (an action taken on the alert), empty for the alert itself.
+    action = models.ForeignKey(
+        "Action", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     level = models.PositiveSmallIntegerField(default=0)
     payload = models.JSONField(default=dict)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
@@ -144,7 +154,57 @@ class Outbox(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["alert", "recipient"], name="outbox_once_per_recipient"),
+            models.UniqueConstraint(
+                fields=["alert", "recipient"],
+                condition=Q(action__isnull=True),
+                name="outbox_once_per_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["action", "recipient"],
+                condition=Q(action__isnull=False),
+                name="outbox_once_per_action_recipient",
+            ),
             models.CheckConstraint(condition=Q(state__in=["pending", "sent", "failed"]), name="outbox_state"),
         ]
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbox_due_idx")]
+
+
+class Action(models.Model):
+    """What someone did about an alert: a tidal window opened or closed, staff dispatched.
+
+    Recorded with who and when; the window change itself goes through the queueing services (so
+    the queue and the screens see it at once)."""
+
+    class Kind(models.TextChoices):
+        TIDAL_OPEN = "tidal_open", "开启潮汐窗口"
+        TIDAL_CLOSE = "tidal_close", "关闭潮汐窗口"
+        DISPATCH = "dispatch", "调派人员"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField("操作", max_length=12, choices=Kind.choices)
+    at = models.DateTimeField("时间")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField("操作人", max_length=150, blank=True, default="")
+    window = models.ForeignKey(
+        "halls.Window", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    window_name = models.CharField("窗口", max_length=100, blank=True, default="")
+    zone = models.ForeignKey(Zone, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_zone = models.ForeignKey(Zone, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    people = models.JSONField("人员", default=list, blank=True)
+    predicted_wait_seconds = models.PositiveIntegerField("预计等候(秒)", null=True, blank=True)
+    note = models.CharField("备注", max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = verbose_name_plural = "预警处置"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["tidal_open", "tidal_close", "dispatch"]), name="action_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on alert {self.alert_id}"

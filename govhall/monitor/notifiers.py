@@ -1,7 +1,8 @@
 """Notifiers behind one interface: `send(recipient, payload, key)` raises DeliveryError or returns.
 
-Every notifier passes the outbox row's idempotency key along (an `Idempotency-Key` header, the
-SMS request id, the e-mail Message-ID), so a receiver drops a repeat sent after a crash.
+Every notifier passes the outbox row's idempotency key along (the `Idempotency-Key` and
+`X-Govhall-Delivery` headers, the SMS request id, the e-mail Message-ID): one key per (alert,
+recipient), the same on every attempt, so a receiver drops a repeat sent after a crash.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from django.conf import settings
 from govhall.monitor.models import Recipient
 
 TIMEOUT_SECONDS = 5.0
-KIND_NAMES = {"overtime": "超时未叫号", "yellow": "黄色预警", "red": "红色预警"}
+KIND_NAMES = {
+    "overtime": "超时未叫号",
+    "yellow": "黄色预警",
+    "red": "红色预警",
+    "flow": "客流预警",
+    "wait": "等候时长预警",
+}
 
 
 class DeliveryError(Exception):
@@ -32,11 +39,22 @@ class Notifier(Protocol):
 
 def text_of(payload: dict[str, Any]) -> str:
     """A short Chinese line for phones: 【红色预警】city A区 等候 40 人 (≥40) 2026-03-02T09:10:00+08:00."""
+    if "alert" not in payload:  # a citizen notice (govhall.appointments) carries its own text
+        return str(payload.get("text", ""))
     alert = payload["alert"]
     what = KIND_NAMES.get(alert["kind"], alert["kind"])
     zone = f"{alert['hall']} {alert.get('zone_name') or alert['zone']}"
+    if payload.get("event") == "alert.dispatch":
+        action = payload["action"]
+        people = "、".join(action["people"])
+        source = f"从 {action['from_zone']} 区" if action.get("from_zone") else ""
+        return f"【人员调派】{people} 请{source}前往 {zone} 支援 (因{what} {alert['at']}) 调派人: {action['actor']}"
     if alert["kind"] == "overtime":
         detail = f"票号 {alert['ticket_id']} 等候已超时"
+    elif alert["kind"] == "flow":
+        detail = f"近期到达 {alert['waiting']} 人 (阈值 {alert['threshold']})"
+    elif alert["kind"] == "wait":
+        detail = f"预计等候 {alert['waiting']} 分钟 (阈值 {alert['threshold']} 分钟)"
     else:
         detail = f"等候 {alert['waiting']} 人 (阈值 {alert['threshold']})"
     escalated = " [升级提醒]" if payload.get("level") else ""
@@ -69,6 +87,7 @@ class SignedWebhook:
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": key,
+            "X-Govhall-Delivery": key,
             "X-Govhall-Timestamp": timestamp,
         }
         if recipient.secret:
@@ -109,7 +128,8 @@ class Email:
         text = text_of(payload)
         message = EmailMessage(
             subject=text[:60],
-            body=text + "\n\n" + json.dumps(payload["alert"], ensure_ascii=False, indent=2),
+            # an alert carries its details; a notice of another app (a 差评 step, a booking) is its text
+            body=text + "\n\n" + json.dumps(payload.get("alert", payload), ensure_ascii=False, indent=2),
             to=[recipient.address],
             headers={"Message-ID": f"<{key}@govhall>", "Idempotency-Key": key},
         )

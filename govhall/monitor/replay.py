@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from govhall.monitor.engine import DEFAULT_OVERTIME_MINUTES, Alert, Fact, ZoneKey, ZoneRules, evaluate
+from govhall.monitor.engine import (
+    DEFAULT_OVERTIME_MINUTES,
+    Alert,
+    Fact,
+    ZoneKey,
+    ZoneRules,
+    evaluate,
+    policy_rules,
+)
 from govhall.ticketlog import LogRow, read_log
 
 
@@ -46,11 +54,17 @@ def rules_from_halls(data: Any) -> dict[ZoneKey, ZoneRules]:
                 raise HallsError(f"hall {code!r}: every zone needs a code")
             where = f"hall {code!r} zone {zone['code']!r}"
             minutes = _threshold(zone.get("overtime_minutes"), f"{where} overtime_minutes")
+            try:
+                flow, wait = policy_rules(hall.get("policy"), zone["code"], f"hall {code!r} policy")
+            except ValueError as exc:
+                raise HallsError(str(exc))
             rules[(code, zone["code"])] = ZoneRules(
                 overtime_minutes=DEFAULT_OVERTIME_MINUTES if minutes is None else minutes,
                 yellow=_threshold(zone.get("yellow_waiting"), f"{where} yellow_waiting"),
                 red=_threshold(zone.get("red_waiting"), f"{where} red_waiting"),
                 timezone=tz,
+                flow=flow,
+                wait=wait,
             )
     return rules
 

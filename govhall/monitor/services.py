@@ -82,7 +82,9 @@ def escalate(now: dt.datetime) -> int:
             resolved_at__isnull=True,
             raised_at__lte=now - dt.timedelta(minutes=recipient.delay_minutes),
             raised_at__gte=now - dt.timedelta(minutes=recipient.delay_minutes) - ESCALATION_HORIZON,
-        ).exclude(Exists(Outbox.objects.filter(alert=OuterRef("pk"), recipient=recipient)))
+        ).exclude(
+            Exists(Outbox.objects.filter(alert=OuterRef("pk"), recipient=recipient, action__isnull=True))
+        )
         if recipient.zone_id:
             due = due.filter(zone_id=recipient.zone_id)
         if recipient.kinds:

@@ -1,8 +1,15 @@
-"""Periodic monitor work, run by the worker (`govhall.worker.TASKS`)."""
+"""Periodic monitor work, run by the background worker."""
 
 from __future__ import annotations
 
 import datetime as dt
+
+from govhall.worker import Task
+
+WORKER_TASKS = [
+    Task("monitor", 3, "govhall.monitor.tasks:evaluate"),
+    Task("notify", 2, "govhall.monitor.tasks:deliver"),
+]
 
 
 def evaluate(now: dt.datetime) -> int:

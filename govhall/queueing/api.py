@@ -9,7 +9,7 @@ from ninja import Header, Router, Schema, Status
 
 from govhall.accounts.auth import staff_auth
 from govhall.accounts.services import can_act
-from govhall.halls.models import Hall, Window
+from govhall.halls.models import Hall, Window, Zone
 from govhall.queueing import queries, ratelimit, services
 from govhall.queueing.errors import Forbidden, NotFound
 from govhall.queueing.models import Ticket
@@ -117,6 +117,14 @@ def _window(hall: Hall, code: str) -> Window:
     return window
 
 
+def _hall_window(hall: str, window: str) -> Window:
+    """A window with its hall, in one query (call-next is the hottest staff call)."""
+    found = Window.objects.select_related("hall").filter(hall__code=hall, code=window).first()
+    if found is None:
+        raise NotFound(f"hall {_hall(hall).code} has no window {window!r}")
+    return found
+
+
 def _require(request: HttpRequest, hall: Hall, role: str = "staff") -> None:
     if not can_act(request.user, hall, role):
         raise Forbidden(f"your role may not act in hall {hall.code}")
@@ -132,11 +140,15 @@ def issue(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ) -> Status[dict[str, Any]]:
     ratelimit.check(request, "issue")
-    target = _hall(hall)
+    zone = None
+    if payload.zone:  # the hall comes along with its zone: one query for both
+        zone = Zone.objects.select_related("hall").filter(hall__code=hall, code=payload.zone).first()
+    target = zone.hall if zone is not None else _hall(hall)
     actor = request.user if request.user.is_authenticated else None
     ticket, created = services.issue_ticket(
         target,
         payload.matter,
+        zone=zone,
         zone_code=payload.zone,
         channel=payload.channel,
         priority=payload.priority,
@@ -144,7 +156,7 @@ def issue(
         idempotency_key=idempotency_key,
         actor=actor,
     )
-    return Status(201 if created else 200, queries.ticket_view(ticket))
+    return Status(201 if created else 200, queries.ticket_view(ticket, learned=not created))
 
 
 @router.post(
@@ -154,9 +166,9 @@ def issue(
     summary="Call the next ticket to a window",
 )
 def call_next(request: HttpRequest, hall: str, window: str) -> Status[Any]:
-    target = _hall(hall)
-    _require(request, target)
-    ticket = services.call_next(_window(target, window), actor=request.user)
+    found = _hall_window(hall, window)
+    _require(request, found.hall)
+    ticket = services.call_next(found, actor=request.user)
     if ticket is None:
         return Status(204, None)
     return Status(200, queries.ticket_view(ticket))

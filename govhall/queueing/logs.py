@@ -49,6 +49,15 @@ def export_log(
     until: dt.date | None = None,
 ) -> int:
     """Write the log; `since`/`until` are service days (inclusive)."""
+    rows = log_rows(hall=hall, since=since, until=until)
+    ticketlog.write_log(rows, out)
+    return len(rows)
+
+
+def log_rows(
+    *, hall: str | None = None, since: dt.date | None = None, until: dt.date | None = None
+) -> list[ticketlog.LogRow]:
+    """The tickets as log rows, as they stand now (open tickets have empty fields), in issue order."""
     tickets = Ticket.objects.select_related("hall", "zone").order_by("issued_at", "id")
     if hall:
         tickets = tickets.filter(hall__code=hall)
@@ -56,9 +65,7 @@ def export_log(
         tickets = tickets.filter(service_day__gte=since)
     if until:
         tickets = tickets.filter(service_day__lte=until)
-    rows = [_row(t) for t in tickets.iterator(chunk_size=2000)]
-    ticketlog.write_log(rows, out)
-    return len(rows)
+    return [_row(t) for t in tickets.iterator(chunk_size=2000)]
 
 
 def _zone_for_offset(offset: dt.timedelta | None) -> str:

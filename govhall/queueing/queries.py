@@ -6,10 +6,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Min, Q
+from django.db.models import Window as Over
+from django.db.models.functions import RowNumber
 
 from govhall import clock
 from govhall.halls.models import Hall, Window, Zone
+from govhall.queueing import policy as calling
 from govhall.queueing.models import AT_WINDOW, Status, Ticket
 
 RECENT_SERVED = 30
@@ -79,11 +82,22 @@ def public_ticket(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def ticket_view(ticket: Ticket) -> dict[str, Any]:
+def ticket_view(ticket: Ticket, *, learned: bool = True) -> dict[str, Any]:
+    """The ticket with its position and estimated wait: the learned model's (govhall.insights.live)
+    when it has a fresh prediction for this ticket, else the queueing formula. `learned=False`
+    skips the lookup (a ticket issued this instant has no prediction yet)."""
     data = public_ticket(ticket)
     ahead = position(ticket)
     data["position"] = ahead
-    data["estimated_wait_seconds"] = estimate_wait(ticket.zone_id, ahead) if ahead is not None else None
+    wait = None
+    if ahead is not None:
+        if learned:
+            from govhall.insights.live import remaining_wait
+
+            wait = remaining_wait(ticket.id, ticket.issued_at)
+        if wait is None:
+            wait = estimate_wait(ticket.zone_id, ahead)
+    data["estimated_wait_seconds"] = wait
     data["hall_name"] = ticket.hall.name
     data["zone_name"] = ticket.zone.name
     return data
@@ -179,4 +193,78 @@ def zone_wait(hall: Hall, zone: Zone) -> dict[str, Any]:
         "zone": zone.code,
         "waiting": waiting,
         "estimated_wait_seconds": estimate_wait(zone.pk, waiting),
+    }
+
+
+# --- the window console ---------------------------------------------------------------------
+
+
+def current_at_window(window: Window) -> Ticket | None:
+    """The ticket called to or being served at this window, if any."""
+    return Ticket.objects.select_related("hall", "zone").filter(window=window, status__in=AT_WINDOW).first()
+
+
+def held_at_window(window: Window) -> list[Ticket]:
+    """Tickets this window put on hold, oldest first (the window is free while they wait)."""
+    return list(
+        Ticket.objects.select_related("zone")
+        .filter(window=window, status=Status.ON_HOLD)
+        .order_by("issued_at")
+    )
+
+
+def waiting_for_window(window: Window, limit: int = 50) -> tuple[int, list[Ticket]]:
+    """How many wait for this window's zones, and the first `limit` of them in the order this
+    window's call-next would call them: the hall's policy (`queueing.policy.choose`) applied to
+    the heads of each zone's priority and normal line, one call after another, as if nobody else
+    called meanwhile. Two queries, whatever the number of zones."""
+    zones = {z.pk: z.code for z in window.zones.all()}
+    waiting = Ticket.objects.filter(zone_id__in=list(zones), status=Status.WAITING)
+    total = waiting.count()
+    if not total or limit <= 0:
+        return total, []
+    # the first `limit` of every line (zone × priority): enough for any interleaving of them
+    firsts = (
+        waiting.select_related("zone")
+        .annotate(
+            place=Over(
+                RowNumber(),
+                partition_by=[F("zone_id"), F("priority")],
+                order_by=[F("queued_at").asc(), F("serial").asc()],
+            )
+        )
+        .filter(place__lte=limit)
+    )
+    lines: dict[tuple[int, int], list[Ticket]] = {}
+    for ticket in sorted(firsts, key=lambda t: (t.queued_at, t.serial)):
+        lines.setdefault((ticket.zone_id, 1 if ticket.priority else 0), []).append(ticket)
+    rules = window.hall.policy
+    streak = window.priority_streak
+    now = clock.now()
+    order: list[Ticket] = []
+    while len(order) < limit and lines:
+        heads = [
+            calling.Head(line[0].id, zones[zone_id], level, line[0].queued_at)
+            for (zone_id, level), line in lines.items()
+        ]
+        first = calling.choose(heads, rules, streak, now)[0]
+        key = next(k for k, line in lines.items() if line[0].id == first.ticket_id)
+        chosen = lines[key].pop(0)
+        if not lines[key]:
+            del lines[key]
+        order.append(chosen)
+        streak = streak + 1 if chosen.priority else 0
+    return total, order
+
+
+def window_day_figures(hall: Hall, window: Window, day: Any) -> dict[str, Any]:
+    """Tickets this window finished as served on the service day, and their mean handling time
+    (first call to finish), in minutes."""
+    rows = Ticket.objects.filter(
+        hall=hall, window_code=window.code, service_day=day, status=Status.SERVED, called_at__isnull=False
+    ).values_list("called_at", "finished_at")
+    spans = [(f - c).total_seconds() for c, f in rows if f and c and f >= c]
+    return {
+        "served": len(spans),
+        "mean_handling_minutes": round(sum(spans) / len(spans) / 60, 1) if spans else None,
     }

@@ -13,7 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Window as Window_
+from django.db.models.functions import Coalesce, RowNumber
 
 from govhall import clock
 from govhall.halls import queries as hall_queries
@@ -111,8 +112,11 @@ def issue_ticket(
     subject: str = "",
     idempotency_key: str | None = None,
     actor: Any = None,
+    zone: Zone | None = None,
 ) -> tuple[Ticket, bool]:
-    """Issue a ticket, waiting and callable at once. Returns (ticket, created)."""
+    """Issue a ticket, waiting and callable at once. Returns (ticket, created).
+
+    `zone`, when the caller has already loaded it, saves looking up `zone_code` again."""
     if channel not in Channel.values:
         raise Unprocessable(f"unknown channel {channel!r}: walk_in, remote or appointment")
     if priority not in (0, 1):
@@ -121,13 +125,20 @@ def issue_ticket(
         raise Unprocessable("matter must be a matter code")
     if idempotency_key is not None and not 0 < len(idempotency_key) <= 128:
         raise Unprocessable("Idempotency-Key must be 1–128 characters")
-    if idempotency_key:
-        existing = Ticket.objects.filter(hall=hall, idempotency_key=idempotency_key).first()
+    # A resent Idempotency-Key is found by the unique constraint on insert (the transaction rolls
+    # back and uses no number), so a first request pays no lookup for it.
+    if channel == Channel.REMOTE:  # a resend must not count against the subject's daily limit
+        existing = _by_key(hall, idempotency_key)
         if existing:
             return existing, False
-    zone = resolve_zone(hall, matter_code, zone_code)
+    zone = (
+        zone if zone is not None and zone.hall_id == hall.pk else resolve_zone(hall, matter_code, zone_code)
+    )
     now = clock.now()
     if channel == Channel.WALK_IN and not hall_queries.is_open(hall, now):
+        existing = _by_key(hall, idempotency_key)
+        if existing:  # issued before closing: a resend still gets its ticket
+            return existing, False
         raise Conflict(f"{hall.name}当前不在开放时间 (the hall is closed now)")
     subject = pseudonymize(subject)
     try:
@@ -156,13 +167,23 @@ def issue_ticket(
             _audit(ticket, "issue", "", now, actor, channel=channel)
             _publish(ticket, "ticket.issued")
     except IntegrityError:
+        existing = _by_key(hall, idempotency_key)
+        if existing:
+            return existing, False
         if idempotency_key:
-            existing = Ticket.objects.filter(hall=hall, idempotency_key=idempotency_key).first()
-            if existing:
-                return existing, False
-            raise Conflict("a request with this Idempotency-Key is in progress; retry")
+            raise Conflict("a request with this Idempotency-Key is in progress; retry") from None
         raise
     return ticket, True
+
+
+def _by_key(hall: Hall, idempotency_key: str | None) -> Ticket | None:
+    if not idempotency_key:
+        return None
+    return (
+        Ticket.objects.select_related("hall", "zone")
+        .filter(hall=hall, idempotency_key=idempotency_key)
+        .first()
+    )
 
 
 def _check_remote_limit(hall: Hall, subject: str, day: dt.date) -> None:
@@ -173,19 +194,17 @@ def _check_remote_limit(hall: Hall, subject: str, day: dt.date) -> None:
 
 
 def _heads(window: Window) -> list[calling.Head]:
-    """The first waiting ticket of each zone's priority and normal line."""
-    heads = []
-    for zone in window.zones.all():
-        for level in (1, 0):
-            row = (
-                Ticket.objects.filter(zone=zone, status=Status.WAITING, priority=level)
-                .order_by("queued_at", "serial")
-                .values("id", "queued_at")
-                .first()
-            )
-            if row:
-                heads.append(calling.Head(row["id"], zone.code, level, row["queued_at"]))
-    return heads
+    """The first waiting ticket of each priority and normal line of the window's zones, in one query."""
+    first_in_line = Window_(
+        RowNumber(), partition_by=[F("zone_id"), F("priority")], order_by=[F("queued_at"), F("serial")]
+    )
+    rows = (
+        Ticket.objects.filter(zone__windows=window, status=Status.WAITING)
+        .annotate(place=first_in_line)
+        .filter(place=1)
+        .values_list("id", "zone__code", "priority", "queued_at")
+    )
+    return [calling.Head(tid, zone, 1 if level else 0, queued) for tid, zone, level, queued in rows]
 
 
 def call_next(window: Window, actor: Any = None) -> Ticket | None:
@@ -199,9 +218,11 @@ def call_next(window: Window, actor: Any = None) -> Ticket | None:
         window = locked
         if window.state != Window.State.OPEN:
             raise Conflict(f"{window.name} is {window.state}: open it before calling")
-        current = Ticket.objects.filter(window=window, status__in=AT_WINDOW).first()
+        current = (
+            Ticket.objects.filter(window=window, status__in=AT_WINDOW).values_list("number", "status").first()
+        )
         if current:
-            raise Conflict(f"{window.name} still has {current.number} ({current.status}): finish it first")
+            raise Conflict(f"{window.name} still has {current[0]} ({current[1]}): finish it first")
         for _attempt in range(20):
             heads = _heads(window)
             if not heads:
@@ -209,15 +230,18 @@ def call_next(window: Window, actor: Any = None) -> Ticket | None:
             # read the clock after the heads: a ticket committed just now was issued before it
             now = clock.now()
             order = calling.choose(heads, window.hall.policy, window.priority_streak, now)
+            candidates = Ticket.objects.select_related("zone").filter(
+                pk__in=[h.ticket_id for h in order], status=Status.WAITING
+            )
             if connection.vendor == "postgresql":
-                free = set(
-                    Ticket.objects.select_for_update(skip_locked=True)
-                    .filter(pk__in=[h.ticket_id for h in order], status=Status.WAITING)
-                    .values_list("id", flat=True)
-                )
-                order = [h for h in order if h.ticket_id in free]
+                # lock the heads nobody else holds; a head another window is claiming is skipped
+                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+            rows = {t.pk: t for t in candidates}
             for head in order:
-                claimed = Ticket.objects.filter(pk=head.ticket_id, status=Status.WAITING).update(
+                ticket = rows.get(head.ticket_id)
+                if ticket is None:
+                    continue
+                claimed = Ticket.objects.filter(pk=ticket.pk, status=Status.WAITING).update(
                     status=Status.CALLED,
                     window=window,
                     window_code=window.code,
@@ -227,9 +251,14 @@ def call_next(window: Window, actor: Any = None) -> Ticket | None:
                 )
                 if claimed != 1:
                     continue
-                ticket = Ticket.objects.select_related("hall", "zone").get(pk=head.ticket_id)
-                window.priority_streak = window.priority_streak + 1 if ticket.priority else 0
-                window.save(update_fields=["priority_streak"])
+                ticket.status, ticket.window, ticket.window_code = Status.CALLED, window, window.code
+                ticket.last_called_at = now
+                ticket.called_at = ticket.called_at or now
+                ticket.hall = window.hall
+                streak = window.priority_streak + 1 if ticket.priority else 0
+                if streak != window.priority_streak:
+                    window.priority_streak = streak
+                    window.save(update_fields=["priority_streak"])
                 _audit(ticket, "call", Status.WAITING, now, actor, window)
                 _publish(ticket, "ticket.called", window={"code": window.code, "name": window.name})
                 return ticket

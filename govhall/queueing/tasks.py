@@ -10,6 +10,12 @@ from govhall.halls.models import Hall
 from govhall.queueing.models import Status, Ticket
 from govhall.queueing.services import close_day
 from govhall.realtime import services as realtime
+from govhall.worker import Task
+
+WORKER_TASKS = [
+    Task("end of day", 30, "govhall.queueing.tasks:end_of_day"),
+    Task("prune events", 600, "govhall.queueing.tasks:prune_events"),
+]
 
 
 def end_of_day(now: dt.datetime) -> int:

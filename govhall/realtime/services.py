@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from govhall import clock
@@ -22,27 +24,47 @@ def group_name(hall_code: str) -> str:
 def record(hall: Hall, type_: str, payload: dict[str, Any]) -> HallEvent:
     """Store an event with the next id of the hall; the hall row stays locked until commit,
     so ids are committed in order and a client resuming with `since` misses nothing."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Hall._meta.db_table} SET event_seq = event_seq + 1 WHERE id = %s RETURNING event_seq",
-            [hall.pk],
-        )
-        seq = int(cursor.fetchone()[0])
-    event = HallEvent.objects.create(hall=hall, seq=seq, type=type_, payload=payload, created_at=clock.now())
+    now = clock.now()
+    if connection.vendor == "postgresql":
+        # bump the hall's sequence and store the event in one round trip (every change does this)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH s AS (UPDATE {Hall._meta.db_table} SET event_seq = event_seq + 1 WHERE id = %s "
+                f"RETURNING event_seq) INSERT INTO {HallEvent._meta.db_table} "
+                "(hall_id, seq, type, payload, created_at) SELECT %s, s.event_seq, %s, %s::jsonb, %s FROM s "
+                "RETURNING id, seq",
+                [hall.pk, hall.pk, type_, json.dumps(payload, cls=DjangoJSONEncoder), now],
+            )
+            pk, seq = cursor.fetchone()
+        event = HallEvent(pk=pk, hall=hall, seq=seq, type=type_, payload=payload, created_at=now)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Hall._meta.db_table} SET event_seq = event_seq + 1 WHERE id = %s RETURNING event_seq",
+                [hall.pk],
+            )
+            seq = int(cursor.fetchone()[0])
+        event = HallEvent.objects.create(hall=hall, seq=seq, type=type_, payload=payload, created_at=now)
     code = hall.code
-    transaction.on_commit(lambda: wake(code))
+    message = event.as_message()
+    transaction.on_commit(lambda: wake(code, message))
     return event
 
 
-def wake(hall_code: str) -> None:
-    """Tell this process's (or, with Redis, every process's) sockets to read new events."""
+def wake(hall_code: str, event: dict[str, Any] | None = None) -> None:
+    """Tell this process's (or, with Redis, every process's) sockets that events were committed.
+    The committed event rides along, so a feed that is up to date sends it without reading the
+    table; any other feed reads the table."""
     try:
         from asgiref.sync import async_to_sync
         from channels.layers import get_channel_layer
 
         layer = get_channel_layer()
         if layer is not None:
-            async_to_sync(layer.group_send)(group_name(hall_code), {"type": "hall.wake"})
+            message: dict[str, Any] = {"type": "hall.wake"}
+            if event is not None:
+                message["event"] = event
+            async_to_sync(layer.group_send)(group_name(hall_code), message)
     except Exception:  # a lost wake-up only delays delivery to the next poll
         log.warning("realtime wake-up for %s failed", hall_code, exc_info=True)
 
@@ -53,6 +75,11 @@ def events_since(hall: Hall, since: int, limit: int = 1000) -> list[HallEvent]:
 
 def last_seq(hall: Hall) -> int:
     return Hall.objects.values_list("event_seq", flat=True).get(pk=hall.pk)
+
+
+def last_seqs(hall_ids: list[int]) -> dict[int, int]:
+    """The last event id of each of these halls, in one query (the cross-process poll)."""
+    return dict(Hall.objects.filter(pk__in=hall_ids).values_list("pk", "event_seq"))
 
 
 def prune(keep: int = KEEP_EVENTS) -> int:

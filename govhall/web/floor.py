@@ -1,7 +1,7 @@
 """Reads behind the hall-floor pages: the kiosk's choices, the calling screen, the window console.
 
-These read queue tables directly for want of matching functions in `queueing.queries`
-(see docs/frontend.md, "Back-end wishes"); every function here is a bounded number of queries.
+Tickets are read through `queueing.queries` (the console's queue in the order call-next would
+call it); this module shapes them for the templates. Every function is a bounded number of queries.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from govhall.halls import hours
 from govhall.halls import queries as hall_queries
 from govhall.halls.models import Hall, Window, ZoneMatter
 from govhall.queueing import queries
-from govhall.queueing.models import AT_WINDOW, Status, Ticket
+from govhall.queueing.models import Ticket
 from govhall.realtime import services as realtime
 
 CALL_TYPES = ("ticket.called", "ticket.recalled")
@@ -139,33 +139,16 @@ def console(hall: Hall, window: Window, queue_limit: int = 50) -> dict[str, Any]
     """Everything the window console shows: its ticket, queue, held tickets and today's figures."""
     now = clock.now()
     zones = list(window.zones.all())
-    zone_ids = [z.pk for z in zones]
     zone_names = {z.pk: z.name for z in zones}
-    current = (
-        Ticket.objects.select_related("hall", "zone").filter(window=window, status__in=AT_WINDOW).first()
-    )
-    waiting_qs = Ticket.objects.filter(zone_id__in=zone_ids, status=Status.WAITING)
-    waiting_total = waiting_qs.count()
-    waiting = list(
-        waiting_qs.select_related("zone").order_by("-priority", "queued_at", "serial")[:queue_limit]
-    )
-    held = list(
-        Ticket.objects.select_related("zone")
-        .filter(window=window, status=Status.ON_HOLD)
-        .order_by("issued_at")
-    )
+    current = queries.current_at_window(window)
+    waiting_total, waiting = queries.waiting_for_window(window, queue_limit)
+    held = queries.held_at_window(window)
     names = dict(
         Matter.objects.filter(
             code__in={t.matter_code for t in [*waiting, *held, *([current] if current else [])]}
         ).values_list("code", "name")
     )
-    day = clock.service_day(now, hall.timezone)
-    served = list(
-        Ticket.objects.filter(
-            hall=hall, window_code=window.code, service_day=day, status=Status.SERVED, called_at__isnull=False
-        ).values_list("called_at", "finished_at")
-    )
-    spans = [(f - c).total_seconds() for c, f in served if f and c and f >= c]
+    figures = queries.window_day_figures(hall, window, clock.service_day(now, hall.timezone))
 
     def row(ticket: Ticket) -> dict[str, Any]:
         return {
@@ -197,15 +180,14 @@ def console(hall: Hall, window: Window, queue_limit: int = 50) -> dict[str, Any]
         "waiting": [row(t) for t in waiting],
         "waiting_total": waiting_total,
         "held": [row(t) for t in held],
-        "today": {
-            "served": len(spans),
-            "mean_handling_minutes": round(sum(spans) / len(spans) / 60, 1) if spans else None,
-        },
+        "today": figures,
     }
 
 
 def window_of(hall: Hall, code: str) -> Window | None:
-    return Window.objects.filter(hall=hall, code=code).prefetch_related("zones").first()
+    return (
+        Window.objects.filter(hall=hall, code=code).select_related("hall").prefetch_related("zones").first()
+    )
 
 
 def display_state(hall: Hall) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from govhall.web import views
 urlpatterns = [
     path("", views.index, name="index"),
     path("t/<str:ticket_id>", views.ticket_page, name="ticket"),
+    path("t/<str:ticket_id>/cancel", views.ticket_cancel, name="ticket-cancel"),
     path("healthz", views.healthz, name="healthz"),
     path("halls/<str:hall>/kiosk", views.kiosk, name="kiosk"),
     path("halls/<str:hall>/kiosk/state", views.kiosk_state, name="kiosk-state"),

@@ -6,20 +6,24 @@ import hashlib
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from govhall import clock
 from govhall.accounts.services import can_act
 from govhall.halls.models import Hall, Window
-from govhall.queueing import queries
+from govhall.queueing import policy as calling
+from govhall.queueing import queries, services
+from govhall.queueing.errors import Conflict, QueueError
 from govhall.queueing.models import Ticket
 from govhall.web import floor, qr
 
@@ -53,10 +57,29 @@ def _ticket(ticket_id: str, hall: Hall | None = None) -> Ticket:
     return found
 
 
-def ticket_page(request: HttpRequest, ticket_id: str) -> HttpResponse:
-    ticket = _ticket(ticket_id)
+NEAR_TURN = 3  # people ahead at which the phone asks the citizen to come back to the hall
+CITIZEN_CANCELLABLE = ("waiting", "on_hold")
+
+
+def near_turn_limit(hall: Hall) -> int:
+    """The hall's `near_turn_ahead` policy setting (default 3)."""
+    return int(calling.settings_of(hall.policy).get("near_turn_ahead", NEAR_TURN))
+
+
+def near_turn_text(view: dict[str, Any], limit: int = NEAR_TURN) -> str:
+    """ "还有3位，请回到大厅" once the citizen is close; empty otherwise."""
+    ahead = view.get("position")
+    if view.get("status") != "waiting" or ahead is None or ahead > limit:
+        return ""
+    if ahead == 0:
+        return "下一位就是您，请回到大厅等候叫号"
+    return f"还有{ahead}位，请回到大厅"
+
+
+def _ticket_page(request: HttpRequest, ticket: Ticket, *, error: str = "", status: int = 200) -> HttpResponse:
     last_id = _last_id(ticket.hall)  # before the view: later changes reach the page as events
     view = queries.ticket_view(ticket)
+    near_limit = near_turn_limit(ticket.hall)
     return render(
         request,
         "web/ticket.html",
@@ -66,8 +89,42 @@ def ticket_page(request: HttpRequest, ticket_id: str) -> HttpResponse:
             "hall": ticket.hall,
             "status_label": STATUS_LABELS.get(view["status"], view["status"]),
             "labels": STATUS_LABELS,
+            "near_turn": near_limit,
+            "near_text": near_turn_text(view, near_limit),
+            "cancellable": view["status"] in CITIZEN_CANCELLABLE,
+            "cancel_error": error,
+            "cancelled_now": request.GET.get("cancelled") == "1" and view["status"] == "cancelled",
         },
+        status=status,
     )
+
+
+@never_cache
+def ticket_page(request: HttpRequest, ticket_id: str) -> HttpResponse:
+    return _ticket_page(request, _ticket(ticket_id))
+
+
+@require_POST
+def ticket_cancel(request: HttpRequest, ticket_id: str) -> HttpResponse:
+    """The citizen gives up their place. The unguessable link is the capability: whoever holds
+    /t/{id} may cancel that ticket, and only while it waits or is on hold."""
+    ticket = _ticket(ticket_id)
+
+    def citizen_may(locked: Ticket) -> None:
+        if locked.status not in CITIZEN_CANCELLABLE:
+            raise Conflict("cannot cancel now")
+
+    try:
+        services.perform(ticket.id, "cancel", None, check=citizen_may)
+    except QueueError as refused:
+        ticket.refresh_from_db()
+        reason = (
+            "这个号码已被叫到或已结束，不能再取消。"
+            if refused.status == 409
+            else "现在无法取消，请稍后再试。"
+        )
+        return _ticket_page(request, ticket, error=reason, status=refused.status)
+    return redirect(reverse("ticket", args=[ticket.id]) + "?cancelled=1")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -124,3 +124,50 @@ def test_the_index_is_kept_between_searches_while_the_catalogue_is_unchanged(sam
     first = services.current_index()
     services.search_catalog("身份证")
     assert services.current_index() is first
+
+
+def _two_halls(near_level: str = "city", far_level: str = "city") -> None:
+    from govhall.halls.models import Hall
+
+    build_hall("near", zones=("A",), matters={"A": [PASSPORT_RENEWAL]})
+    build_hall("other", zones=("A",), matters={"A": [PASSPORT_RENEWAL]})
+    Hall.objects.filter(code="near").update(lat=30.0, lon=120.0, level=near_level)
+    Hall.objects.filter(code="other").update(lat=30.02, lon=120.0, level=far_level)  # ~2.2 km further
+
+
+def _hall_order(lat: float = 30.0, lon: float = 120.0) -> list[dict[str, Any]]:
+    body = Client().get("/api/v1/guide/search", {"q": "护照换发", "top": 1, "lat": lat, "lon": lon}).json()
+    assert body["results"][0]["code"] == PASSPORT_RENEWAL
+    halls: list[dict[str, Any]] = body["results"][0]["route"]["halls"]
+    return halls
+
+
+def test_tickets_waiting_in_the_nearest_hall_send_citizens_to_the_next_one(sample_catalogue: None) -> None:
+    from govhall.halls.models import Hall
+    from govhall.queueing.services import issue_ticket
+
+    _two_halls()
+    assert [h["hall"] for h in _hall_order()] == ["near", "other"]
+    near = Hall.objects.get(code="near")
+    for _ in range(8):
+        issue_ticket(near, PASSPORT_RENEWAL, zone_code="A")
+    halls = _hall_order()
+    assert [h["hall"] for h in halls] == ["other", "near"]
+    assert halls[1]["waiting"] == 8 and halls[1]["estimated_wait_seconds"] > 0
+    assert halls[0]["waiting"] == 0
+    # the navigation link and the remote ticket point at the chosen hall
+    assert halls[0]["navigation"] == "geo:30.02,120.0"
+    assert halls[0]["ticket"]["url"] == "/api/v1/halls/other/tickets"
+    # the suggested remote ticket is accepted by the queue API as it is
+    ticket = halls[0]["ticket"]
+    response = Client().post(ticket["url"], ticket["body"], content_type="application/json")
+    assert response.status_code in (200, 201), response.content
+    assert response.json()["hall"] == "other"
+
+
+def test_a_town_centre_comes_before_a_city_centre_at_the_same_distance(sample_catalogue: None) -> None:
+    _two_halls(near_level="city", far_level="town")
+    order = [h["hall"] for h in _hall_order(lat=30.01, lon=120.0)]  # half way between
+    assert order == ["other", "near"]
+    levels = [h["level"] for h in _hall_order(lat=30.01, lon=120.0)]
+    assert levels == ["town", "city"]

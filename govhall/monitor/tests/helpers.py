@@ -19,11 +19,15 @@ _serials = itertools.count(1)
 
 
 def hall_doc(
-    code: str = "city", zones: dict[str, tuple[int, int | None, int | None]] | None = None
+    code: str = "city",
+    zones: dict[str, tuple[int, int | None, int | None]] | None = None,
+    policy: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One always-open hall; zones map code → (overtime_minutes, yellow_waiting, red_waiting)."""
     zones = zones or {"A": (15, 3, 5)}
+    extra = {"policy": policy} if policy is not None else {}
     return {
+        **extra,
         "code": code,
         "name": f"{code}中心",
         "level": "city",
@@ -127,5 +131,8 @@ def drive(rows: list[Any]) -> int:
         last = max(r.issued_at for r in rows) + dt.timedelta(
             minutes=max(z.overtime_minutes for z in Zone.objects.all())
         )
+        # the flow and wait rules can still change when an arrival or an ended wait leaves their window
+        ends = [t for r in rows for t in (r.issued_at, r.called_at or r.finished_at) if t is not None]
+        last = max(last, max(ends) + dt.timedelta(minutes=live.lookback_minutes(live.zone_rules()[0])))
         raised += evaluate_after(last + dt.timedelta(seconds=2))
     return raised

@@ -8,7 +8,20 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from govhall.monitor.engine import Fact, ZoneRules, crossings, evaluate, moment_of, overtime, second_of
+from govhall.monitor.engine import (
+    Fact,
+    FlowRule,
+    WaitRule,
+    ZoneRules,
+    crossings,
+    evaluate,
+    flows,
+    moment_of,
+    overtime,
+    policy_rules,
+    second_of,
+    waits,
+)
 
 CST = dt.timezone(dt.timedelta(hours=8))
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=CST)
@@ -160,3 +173,82 @@ def test_windows_of_any_size_add_up_to_the_whole(raw: list, cuts: list[int]) -> 
     whole = evaluate(facts, rules)
     key = lambda a: a.sort_key()  # noqa: E731
     assert sorted(set(windowed), key=key) == whole
+
+
+# --- configurable rules: flow (arrivals in N minutes) and estimated wait, off unless configured ---
+
+FLOW = {("city", "A"): ZoneRules(15, None, None, flow=FlowRule(minutes=1, arrivals=3))}
+WAIT = {("city", "A"): ZoneRules(15, None, None, wait=WaitRule(minutes=10, rate_minutes=5))}
+
+
+def test_flow_rises_to_the_arrivals_in_the_last_minutes_and_rearms_when_one_leaves_the_window() -> None:
+    facts = [ticket("a", 0, 1), ticket("b", 10, 11), ticket("c", 50, 51), ticket("d", 65, 66)]
+    # at 50: 0, 10, 50 → 3 arrivals; at 60 the one of 0 leaves the minute (2); at 65: 10, 50, 65 → 3
+    assert [(a.kind, (a.at - T0).total_seconds(), a.waiting, a.threshold) for a in evaluate(facts, FLOW)] == [
+        ("flow", 50, 3, 3),
+        ("flow", 65, 3, 3),
+    ]
+    # every arrival counts, even one issued and called in the same second (it never waited)
+    assert kinds(flows([ticket("x", 0, 0.5), ticket("y", 1, 1.2), ticket("z", 2, 2.1)], FLOW)) == [
+        ("flow", 2, None)
+    ]
+
+
+def test_estimated_wait_is_waiting_over_the_drain_rate_of_the_last_minutes() -> None:
+    facts = [
+        ticket("a", 0, 30),  # the line drains 1 in 5 minutes from second 30
+        ticket("b", 10, None),
+        ticket("c", 20, None),
+        ticket(
+            "d", 400, 401
+        ),  # 3 waiting at 400 with nothing drained since 330; at 401: 2 waiting, 1 drained
+    ]
+    # at 30: 2 waiting × 300 s ÷ 1 = 600 s = 10 min ≥ 10: raised; at 330 the call of 30 leaves the
+    # window (no estimate, so below); at 401 it is 10 min again
+    assert [(a.kind, (a.at - T0).total_seconds(), a.waiting, a.threshold) for a in waits(facts, WAIT)] == [
+        ("wait", 30, 10, 10),
+        ("wait", 401, 10, 10),
+    ]
+    # nothing drained yet: no estimate, no alert, however long the line
+    assert waits([ticket(f"t{i}", i, None) for i in range(30)], WAIT) == []
+
+
+def test_policy_rules_hall_wide_with_zone_overrides_and_clear_errors() -> None:
+    policy = {
+        "monitor": {
+            "flow": {"minutes": 10, "arrivals": 30},
+            "wait": {"minutes": 20},
+            "zones": {"B": {"flow": {"minutes": 5, "arrivals": 8}, "wait": None}},
+        }
+    }
+    assert policy_rules(policy, "A") == (FlowRule(10, 30), WaitRule(20, 15))
+    assert policy_rules(policy, "B") == (FlowRule(5, 8), None)
+    assert policy_rules({}, "A") == (None, None) == policy_rules({"priority_first": True}, "A")
+    for bad, where in (
+        ({"monitor": {"flow": {"minutes": 0, "arrivals": 3}}}, "policy.monitor.flow.minutes"),
+        ({"monitor": {"wait": {"minutes": "ten"}}}, "policy.monitor.wait.minutes"),
+        ({"monitor": {"zones": ["A"]}}, "policy.monitor.zones"),
+    ):
+        try:
+            policy_rules(bad, "A")
+        except ValueError as exc:
+            assert where in str(exc)
+        else:
+            raise AssertionError(f"accepted {bad}")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 600), st.one_of(st.none(), st.integers(0, 400))), max_size=25),
+    st.integers(0, 900),
+    st.integers(1, 300),
+)
+def test_flow_and_wait_in_windows_add_up_to_the_whole_log(tickets: list, start: int, span: int) -> None:
+    rules = {
+        ("city", "A"): ZoneRules(
+            15, 2, 4, flow=FlowRule(minutes=2, arrivals=4), wait=WaitRule(minutes=2, rate_minutes=1)
+        )
+    }
+    facts = [ticket(f"t{i}", s, None if w is None else s + w) for i, (s, w) in enumerate(tickets)]
+    whole = [a for a in evaluate(facts, rules) if at(start) <= a.at < at(start + span)]
+    assert evaluate(facts, rules, since=at(start), until=at(start + span)) == whole

@@ -213,19 +213,34 @@ def random_logs() -> st.SearchStrategy:
         st.one_of(st.none(), st.integers(0, 300)),  # wait, seconds (None: still waiting)
         st.booleans(),  # the wait ends by a call (else by a cancellation)
     )
-    return st.tuples(st.tuples(thresholds, thresholds), st.lists(ticket, max_size=18))
+    flow = st.fixed_dictionaries({"minutes": st.integers(1, 3), "arrivals": st.integers(2, 5)})
+    wait = st.fixed_dictionaries({"minutes": st.integers(1, 6), "rate_minutes": st.integers(1, 3)})
+    # off unless configured: no policy, hall-wide rules, or a per-zone override (null turns one off)
+    policy = st.one_of(
+        st.none(),
+        st.fixed_dictionaries({"flow": st.one_of(st.none(), flow), "wait": st.one_of(st.none(), wait)}),
+        st.fixed_dictionaries(
+            {
+                "flow": flow,
+                "wait": wait,
+                "zones": st.fixed_dictionaries({"B": st.fixed_dictionaries({"wait": st.none()})}),
+            }
+        ),
+    )
+    return st.tuples(st.tuples(thresholds, thresholds), st.lists(ticket, max_size=18), policy)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_logs())
 def test_live_monitor_and_replay_raise_identical_alerts(
     tmp_path_factory: pytest.TempPathFactory, case
 ) -> None:  # type: ignore[no-untyped-def]
-    (rules_a, rules_b), tickets = case
+    (rules_a, rules_b), tickets, monitor_policy = case
     Alert.objects.all().delete()
     Ticket.objects.all().delete()
     Cursor.objects.all().delete()
-    doc = hall_doc("prop", zones={"A": rules_a, "B": rules_b})
+    policy = {"monitor": monitor_policy} if monitor_policy else {}
+    doc = hall_doc("prop", zones={"A": rules_a, "B": rules_b}, policy=policy)
     build(doc)
     rows = []
     for i, (zone, issued_s, wait, by_call) in enumerate(tickets):

@@ -98,3 +98,29 @@ def test_errors_name_the_reason(tmp_path: Path) -> None:
     (tmp_path / "broken.json").write_text("{", encoding="utf-8")
     with pytest.raises(CommandError, match="bad JSON"):
         replay(SAMPLE_LOG, tmp_path / "broken.json")
+
+
+def test_flow_and_wait_rules_only_when_the_hall_policy_configures_them(tmp_path: Path) -> None:
+    rows = (
+        "t1,h,A,M,,walk_in,0,2026-03-02T09:00:00+08:00,2026-03-02T09:00:30+08:00,2026-03-02T09:05:00+08:00,1,served",
+        "t2,h,A,M,,walk_in,0,2026-03-02T09:00:10+08:00,,,,",
+        "t3,h,A,M,,walk_in,0,2026-03-02T09:00:20+08:00,2026-03-02T09:08:00+08:00,2026-03-02T09:09:00+08:00,1,served",
+    )
+    log = log_file(tmp_path, *rows)
+    plain = replay(log, halls_file(tmp_path, {}))["alerts"]
+    assert [a["kind"] for a in plain] == ["overtime"]  # t2 only: nothing else without a policy
+    path = tmp_path / "policy.json"
+    policy = {"monitor": {"flow": {"minutes": 1, "arrivals": 3}, "wait": {"minutes": 10, "rate_minutes": 5}}}
+    doc = {"halls": [{"code": "h", "name": "h", "policy": policy, "zones": [{"code": "A"}]}]}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    # 3 arrivals within a minute at 09:00:20; at 09:00:30 two wait and one was called in 5 minutes:
+    # 2 × 300 s ÷ 1 = 10 minutes
+    assert [(a["at"], a["kind"]) for a in replay(log, path)["alerts"]] == [
+        ("2026-03-02T09:00:20+08:00", "flow"),
+        ("2026-03-02T09:00:30+08:00", "wait"),
+        *[(a["at"], a["kind"]) for a in plain],
+    ]
+    doc["halls"][0]["policy"] = {"monitor": {"flow": {"minutes": 1}}}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(CommandError, match=r"policy\.monitor\.flow\.arrivals"):
+        replay(log, path)

@@ -47,6 +47,7 @@ def test_fifty_issuers_and_twelve_windows() -> None:
                 services.issue_ticket(city, "M-1", zone_code=zones[(n + k) % 3], idempotency_key=f"{n}-{k}")
                 with lock:
                     issued.append(ticket.id)
+                connection.close()  # back to the pool between requests, as a server does
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -67,6 +68,7 @@ def test_fifty_issuers_and_twelve_windows() -> None:
                 services.perform(ticket.id, "finish")
                 with lock:
                     served.append(ticket.id)
+                connection.close()
         except BaseException as exc:
             errors.append(exc)
         finally:

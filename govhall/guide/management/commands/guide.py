@@ -20,8 +20,24 @@ class Command(BaseCommand):
         search.add_argument("--route", action="store_true", help="add each result's recommended route")
         search.add_argument("--lat", type=float, default=None, help="your latitude (with --route)")
         search.add_argument("--lon", type=float, default=None, help="your longitude (with --route)")
+        evaluate = sub.add_parser(
+            "evaluate", help="top-1/top-3 by kind on the demo catalogue, vs. plain BM25"
+        )
+        evaluate.add_argument(
+            "--set", dest="set", default=None, help="question JSONL (default: the frozen set)"
+        )
+        evaluate.add_argument("--misses", action="store_true", help="list the engine's top-1 misses")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["action"] == "evaluate":
+            from govhall.guide.evaluation import FROZEN, compare
+
+            path = opts["set"] or FROZEN
+            try:
+                self.stdout.write(compare(path, misses=opts["misses"]))
+            except (OSError, ValueError, KeyError) as exc:
+                raise CommandError(f"cannot evaluate {path}: {exc}") from exc
+            return
         from govhall.guide.services import search_catalog
 
         if opts["top"] < 1:

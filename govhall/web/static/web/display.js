@@ -44,10 +44,17 @@
     return node;
   }
 
+  /* Only windows with someone at them (or paused) get a tile: a hall of 30 windows fits a TV. */
+  function shown(w) {
+    return !!w.ticket || w.state === "paused";
+  }
+
   function renderWindows() {
     const list = $("window-list");
     list.innerHTML = "";
-    windowOrder.forEach((code) => {
+    const visible = windowOrder.filter((code) => shown(windows[code]));
+    if (!visible.length) list.appendChild(el("li", "empty", "暂无办理中的窗口"));
+    visible.forEach((code) => {
       const w = windows[code];
       const li = el("li", "win-card state-" + w.state + (w.ticket ? " busy" : ""));
       li.dataset.window = code;

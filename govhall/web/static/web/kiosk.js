@@ -6,7 +6,6 @@
   const hall = data.hall;
   const zones = {};
   data.zones.forEach((z) => (zones[z.code] = z));
-  const GENERAL = "general"; // a visit not tied to one matter: the zone decides
   const $ = (id) => document.getElementById(id);
   const body = document.body;
 
@@ -45,7 +44,7 @@
     return b;
   }
 
-  function showMatters(title, matters, generalZone) {
+  function showMatters(title, matters) {
     ["zones", "departments", "search"].forEach((t) => ($("tab-" + t).hidden = true));
     $("matters").hidden = false;
     $("matters-title").textContent = title;
@@ -64,15 +63,24 @@
       li.appendChild(b);
       list.appendChild(li);
     });
-    if (generalZone) {
-      const li = document.createElement("li");
+    // A ticket always names a real matter. Who does not know which one is sent to the people who
+    // can tell: the service desk and the volunteers, or the plain-words search.
+    const li = document.createElement("li");
+    li.className = "unsure";
+    const note = document.createElement("p");
+    note.textContent = matters.length
+      ? "不确定办哪一项？请到服务台或找导办志愿者咨询，工作人员会帮您取号。"
+      : "这里暂无可自助取号的事项，请到服务台或找导办志愿者咨询。";
+    li.appendChild(note);
+    if (!body.classList.contains("elderly")) {
       li.appendChild(
-        button("其他事项 / 不确定，直接取号", "choice general", () =>
-          issue(GENERAL, generalZone, zones[generalZone].name + "综合业务"),
-        ),
+        button("说说您要办的事，帮您查找", "choice general", () => {
+          lastTab = "search";
+          showTab("search");
+        }),
       );
-      list.appendChild(li);
     }
+    list.appendChild(li);
     window.scrollTo(0, 0);
   }
   let lastTab = "zones";
@@ -82,19 +90,15 @@
     b.addEventListener("click", () => {
       const code = b.dataset.zone;
       const matters = data.matters.filter((m) => m.zone === code);
-      if (body.classList.contains("elderly") || !matters.length) {
-        issue(GENERAL, code, zones[code].name + "综合业务");
-        return;
-      }
       lastTab = "zones";
-      showMatters(zones[code].name + " · 请选择事项", matters, code);
+      showMatters(zones[code].name + " · 请选择事项", matters);
     });
   });
   document.querySelectorAll(".dept-btn").forEach((b) => {
     b.addEventListener("click", () => {
       const dept = b.dataset.department;
       lastTab = "departments";
-      showMatters(dept + " · 请选择事项", data.matters.filter((m) => m.department === dept), null);
+      showMatters(dept + " · 请选择事项", data.matters.filter((m) => m.department === dept));
     });
   });
 

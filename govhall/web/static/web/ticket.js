@@ -9,6 +9,26 @@
   let zone = box.dataset.zone;
   let windowNames = {};
   let finished = false;
+  const nearAt = Number(box.dataset.near || 3);
+  // what the citizen was last alerted to, so each notice buzzes once: "near" or "called:<recalls>"
+  let alerted = !$("turn").hidden ? "called:" + (box.dataset.recalls || 0) : !$("near").hidden ? "near" : "";
+
+  function nearText(t) {
+    if (t.status !== "waiting" || t.position === null || t.position > nearAt) return "";
+    if (t.position === 0) return "下一位就是您，请回到大厅等候叫号";
+    return "还有" + t.position + "位，请回到大厅";
+  }
+
+  /* Buzz the phone, where it can and may: browsers refuse vibration before the first tap. */
+  function buzz(pattern) {
+    if (typeof navigator.vibrate !== "function") return;
+    if (navigator.userActivation && !navigator.userActivation.hasBeenActive) return;
+    try {
+      navigator.vibrate(pattern);
+    } catch (e) {
+      /* not allowed here */
+    }
+  }
 
   function windowText(code) {
     const name = windowNames[code];
@@ -28,7 +48,14 @@
     $("turn").hidden = !called;
     $("turn-window").textContent = called ? "请到 " + windowText(t.window) + " 办理" : "";
     $("window").textContent = t.status === "serving" && t.window ? "正在 " + windowText(t.window) + " 办理" : "";
+    const near = nearText(t);
+    $("near").hidden = !near;
+    $("near-text").textContent = near;
+    $("cancel-box").hidden = ["waiting", "on_hold"].indexOf(t.status) < 0;
     finished = ["served", "no_show", "cancelled"].indexOf(t.status) >= 0;
+    const now = called ? "called:" + (t.recall_count || 0) : near ? "near" : "";
+    if (now && now !== alerted) buzz(called ? [400, 200, 400, 200, 400] : [300]);
+    alerted = now;
   }
 
   async function refresh() {
@@ -47,6 +74,14 @@
     // someone else's change in my line moves my place
     if (!finished && (!t || t.zone === zone || event.type === "window.changed")) refreshSoon();
   }
+
+  // cancel: a confirmation first; the form posts (and works the same without the dialog)
+  const dialog = $("cancel-dialog");
+  $("cancel-open").addEventListener("click", () => {
+    if (typeof dialog.showModal === "function") dialog.showModal();
+    else if (window.confirm($("cancel-title").textContent)) $("cancel-form").submit();
+  });
+  $("cancel-keep").addEventListener("click", () => dialog.close());
 
   new G.HallLive({
     hall: box.dataset.hall,

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+import pytest
+
+from govhall.guide.engine import SearchIndex
+
+
+@pytest.fixture(scope="session")
+def demo_index() -> SearchIndex:
+    """The engine over the 300 demo matters (built once for the evaluation and feedback tests)."""
+    from govhall.guide.evaluation import demo_catalogue
+
+    return SearchIndex(demo_catalogue())

@@ -1,0 +1,50 @@
+"""The frozen evaluation set over the demo catalogue: its shape, and the accuracy targets."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from govhall.guide.engine import SearchIndex
+from govhall.guide.evaluation import FROZEN, TUNING, demo_catalogue, evaluate, load_jsonl
+
+KINDS = {
+    "everyday",
+    "dialect",
+    "typo",
+    "homophone",
+    "traditional",
+    "pinyin",
+    "initials",
+    "two-character",
+    "long",
+    "english",
+    "near-duplicate",
+}
+
+
+def test_the_frozen_set_is_frozen_sized_and_covers_every_kind() -> None:
+    with open(FROZEN, encoding="utf-8") as handle:
+        header = json.loads(handle.readline())
+    assert header["_frozen"].startswith("2026-11-23")
+    questions = load_jsonl(FROZEN)
+    assert len(questions) >= 300
+    kinds = Counter(q["kind"] for q in questions)
+    assert set(kinds) == KINDS
+    assert min(kinds.values()) >= 15
+    codes = {m["code"] for m in demo_catalogue()}
+    for q in questions:
+        assert q["expected"] and set(q["expected"]) <= codes, q
+    # the tuning split shares no question with the frozen set
+    assert not {q["query"] for q in questions} & {q["query"] for q in load_jsonl(TUNING)}
+    # questions are not catalogue text
+    names = {m["name"] for m in demo_catalogue()}
+    assert not [q["query"] for q in questions if q["query"] in names]
+
+
+def test_the_frozen_set_meets_the_targets(demo_index: SearchIndex) -> None:
+    result = evaluate(demo_index, load_jsonl(FROZEN))
+    n = result["all"]["n"]
+    top1, top3 = result["all"]["top1"] / n, result["all"]["top3"] / n
+    assert top1 >= 0.90, result["misses"]
+    assert top3 >= 0.97, result["misses"]

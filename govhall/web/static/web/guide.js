@@ -1,0 +1,528 @@
+/* The public guide page `/` (智能导办): plain words in, matters out, each with the lightest channel
+ * and, where a window is needed, the nearest halls with their live wait, a navigation link and a
+ * remote ticket. Talks to GET /api/v1/guide/search, POST /api/v1/guide/feedback and the route's
+ * ticket URL (POST /api/v1/halls/{hall}/tickets). Nothing is loaded from outside the server. */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("ask");
+  var input = document.getElementById("q");
+  var statusLine = document.getElementById("guide-status");
+  var list = document.getElementById("results");
+  var followup = document.getElementById("followup");
+  var geoNote = document.getElementById("geo-note");
+  if (!form || !input || !list) return;
+
+  var TOP = 5;
+  var GEO_WAIT_MS = 1500; // how long a search waits for the first position before going without
+  var CHANNEL_ORDER = [
+    ["app", "掌上办"],
+    ["web", "网上办"],
+    ["kiosk", "自助终端"],
+    ["hall", "窗口办"],
+  ];
+  var LEVELS = { city: "市级中心", district: "区级中心", town: "乡镇（街道）便民中心", village: "村（社区）代办点" };
+
+  var state = {
+    query: "", // the question as searched (feedback refers to it)
+    asked: null, // the original question when a follow-up option refined it
+    seq: 0,
+    position: null, // {lat, lon} once the browser gave one
+    geo: "idle", // idle → pending → granted | denied | unavailable
+    sent: {}, // feedback already posted, by query + code
+    touched: false, // the citizen acted on the results shown (they are not redrawn under them)
+  };
+
+  // ------------------------------------------------------------------ helpers
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (key) {
+        var value = attrs[key];
+        if (value === null || value === undefined || value === false) return;
+        if (key === "text") node.textContent = value;
+        else if (key === "className") node.className = value;
+        else node.setAttribute(key, value === true ? "" : String(value));
+      });
+    }
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function randomId() {
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(bytes);
+    else for (var i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      })
+      .join("");
+  }
+
+  var memorySession = null;
+  function sessionId() {
+    var key = "govhall.guide.session";
+    try {
+      var found = window.localStorage.getItem(key);
+      if (found && found.length >= 8) return found;
+      found = randomId();
+      window.localStorage.setItem(key, found);
+      return found;
+    } catch (e) {
+      // storage refused (private mode): one id for this page view
+      if (!memorySession) memorySession = randomId();
+      return memorySession;
+    }
+  }
+
+  function minutes(seconds) {
+    if (!seconds || seconds <= 0) return "无需等候";
+    return "约 " + Math.max(1, Math.ceil(seconds / 60)) + " 分钟";
+  }
+
+  function distance(km) {
+    if (km === null || km === undefined) return null;
+    if (km < 1) return Math.max(10, Math.round((km * 1000) / 10) * 10) + " 米";
+    return (km < 10 ? km.toFixed(1) : Math.round(km)) + " 公里";
+  }
+
+  function say(text, problem) {
+    statusLine.textContent = text;
+    statusLine.classList.toggle("problem", !!problem);
+  }
+
+  // ------------------------------------------------------------------ location (asked once)
+
+  function setGeoNote() {
+    if (!geoNote) return;
+    var text = {
+      idle: "搜索时会请求一次您的位置，用于推荐最近的大厅；不授权也能正常使用。",
+      pending: "正在获取您的位置……",
+      granted: "已按您的当前位置计算各大厅的距离（位置只用于本次推荐，不会保存）。",
+      denied: "未获得位置授权：大厅按实时等候排列，不显示距离。",
+      unavailable: "暂时无法获取您的位置：大厅按实时等候排列，不显示距离。",
+    }[state.geo];
+    geoNote.textContent = text;
+  }
+
+  var geoPromise = null;
+  function locate() {
+    if (geoPromise) return geoPromise;
+    if (!navigator.geolocation) {
+      state.geo = "unavailable";
+      setGeoNote();
+      geoPromise = Promise.resolve(null);
+      return geoPromise;
+    }
+    state.geo = "pending";
+    setGeoNote();
+    geoPromise = new Promise(function (resolve) {
+      try {
+        navigator.geolocation.getCurrentPosition(
+          function (pos) {
+            // about 100 m is plenty to rank halls, and no finer position leaves the phone
+            state.position = {
+              lat: Math.round(pos.coords.latitude * 1000) / 1000,
+              lon: Math.round(pos.coords.longitude * 1000) / 1000,
+            };
+            state.geo = "granted";
+            setGeoNote();
+            resolve(state.position);
+          },
+          function (err) {
+            state.geo = err && err.code === 1 ? "denied" : "unavailable";
+            setGeoNote();
+            resolve(null);
+          },
+          { enableHighAccuracy: false, timeout: 10000, maximumAge: 600000 }
+        );
+      } catch (e) {
+        state.geo = "unavailable";
+        setGeoNote();
+        resolve(null);
+      }
+    });
+    return geoPromise;
+  }
+
+  function waitFor(promise, ms) {
+    return Promise.race([
+      promise,
+      new Promise(function (resolve) {
+        setTimeout(function () {
+          resolve(undefined);
+        }, ms);
+      }),
+    ]);
+  }
+
+  // ------------------------------------------------------------------ feedback
+
+  function sendFeedback(code) {
+    var query = state.asked || state.query;
+    var key = query + "\u0000" + code;
+    if (!query || state.sent[key]) return;
+    state.sent[key] = true;
+    try {
+      fetch("/api/v1/guide/feedback", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ query: query, matter: code, session: sessionId() }),
+        keepalive: true,
+      }).catch(function () {
+        /* feedback is best effort */
+      });
+    } catch (e) {
+      /* old browsers without keepalive */
+    }
+  }
+
+  // ------------------------------------------------------------------ remote ticket
+
+  // the API's reason when it speaks Chinese (without its English gloss), else one by status
+  function refusal(status, data) {
+    var detail = data && typeof data.detail === "string" ? data.detail : "";
+    if (/[\u4e00-\u9fff]/.test(detail)) return detail.replace(/\s*\([^()]*\)\s*$/, "");
+    if (status === 409) return "该大厅现在不能取号（可能不在开放时间）";
+    if (status === 429) return "取号太频繁了，请稍等一会儿";
+    if (status === 404 || status === 422) return "该大厅暂不能为此事项取号";
+    return "服务暂时不可用";
+  }
+
+  function takeTicket(button, result, hall, matter) {
+    var ticket = hall.ticket || {};
+    if (!ticket.url) return;
+    state.touched = true;
+    sendFeedback(matter.code);
+    // one key per hall and matter on this page: a retry after a lost answer returns the same ticket
+    button.dataset.key = button.dataset.key || randomId();
+    var label = button.querySelector(".take-label") || button;
+    button.disabled = true;
+    label.textContent = "正在取号……";
+    result.className = "hall-result";
+    result.textContent = "";
+    fetch(ticket.url, {
+      method: ticket.method || "POST",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": button.dataset.key },
+      body: JSON.stringify(ticket.body || {}),
+    })
+      .then(function (r) {
+        return r
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (data) {
+            return { ok: r.ok, status: r.status, data: data };
+          });
+      })
+      .then(function (answer) {
+        if (!answer.ok || !answer.data.id) throw new Error(refusal(answer.status, answer.data));
+        var t = answer.data;
+        label.textContent = "已取号";
+        result.className = "hall-result ok";
+        result.setAttribute("role", "status");
+        result.textContent = "";
+        var ahead = t.position === null || t.position === undefined ? "" : "，前面还有 " + t.position + " 人";
+        result.appendChild(
+          el("span", null, [
+            "取号成功：",
+            el("span", { className: "num", text: t.number }),
+            "号（" + hall.name + ahead + "，" + minutes(t.estimated_wait_seconds) + "）",
+          ])
+        );
+        result.appendChild(
+          el("a", { href: "/t/" + encodeURIComponent(t.id), className: "my-ticket", text: "查看我的排队 →" })
+        );
+        try {
+          window.localStorage.setItem("govhall.lastTicket", String(t.id));
+        } catch (e) {
+          /* not needed to work */
+        }
+      })
+      .catch(function (err) {
+        button.disabled = false;
+        label.textContent = "重新取号";
+        result.className = "hall-result fail";
+        result.setAttribute("role", "alert");
+        result.textContent =
+          "取号失败：" + (err instanceof TypeError || !err || !err.message ? "网络异常" : err.message) + "。没有为您取号，请稍后再试或选择其他大厅。";
+      });
+  }
+
+  // ------------------------------------------------------------------ rendering
+
+  function channelChips(route) {
+    var have = {};
+    (route.channels || []).forEach(function (c) {
+      have[c.channel] = c.label;
+    });
+    var chips = CHANNEL_ORDER.map(function (pair) {
+      var code = pair[0];
+      var cls = code === route.channel ? "chosen" : have[code] ? "available" : "";
+      var label = have[code] || pair[1];
+      var note = code === route.channel ? "（推荐）" : have[code] ? "" : "（不支持）";
+      return el("li", { className: cls, text: label + note });
+    });
+    return el("ul", { className: "channels", "aria-label": "办理渠道，从最省事到需要跑腿" }, chips);
+  }
+
+  function hallList(matter, route, nearest) {
+    var rows = route.halls.map(function (hall, i) {
+      var tags = el("span", { className: "hall-tags" }, [
+        i === 0 ? el("span", { className: "hall-tag", text: "推荐" }) : null,
+        nearest === hall.hall && route.halls.length > 1 ? el("span", { className: "hall-tag", text: "离您最近" }) : null,
+      ]);
+      var facts = [];
+      var d = distance(hall.distance_km);
+      if (d) facts.push("距离 ", el("b", { text: d }), " · ");
+      facts.push("正在等候 ", el("b", { className: "waiting", text: String(hall.waiting) }), " 人 · ");
+      facts.push("预计等候 ", el("b", { className: "eta", text: minutes(hall.estimated_wait_seconds) }));
+      var result = el("div", { className: "hall-result" });
+      // the visible words lead the accessible name; the hall's name follows for screen readers
+      var take = el("button", { type: "button", className: "take" }, [
+        el("span", { className: "take-label", text: "远程取号" }),
+        el("span", { className: "visually-hidden", text: "（" + hall.name + "）" }),
+      ]);
+      take.addEventListener("click", function () {
+        takeTicket(take, result, hall, matter);
+      });
+      var actions = el("div", { className: "hall-actions" }, [
+        hall.navigation
+          ? el("a", { className: "nav", href: hall.navigation }, [
+              "导航",
+              el("span", { className: "visually-hidden", text: "（" + hall.name + "）" }),
+            ])
+          : null,
+        take,
+      ]);
+      return el("li", { className: "hall-row", "data-hall": hall.hall }, [
+        el("div", { className: "hall-name" }, [hall.name, tags]),
+        el("div", { className: "hall-facts" }, [(LEVELS[hall.level] || "") + (LEVELS[hall.level] ? " · " : "")].concat(facts)),
+        actions,
+        result,
+      ]);
+    });
+    return el("ol", { className: "hall-list", "aria-label": "可办理的大厅，推荐的在前" }, rows);
+  }
+
+  function routeBody(matter, index) {
+    var route = matter.route;
+    var body = el("div", { className: "card-body", id: "card-body-" + index });
+    if (!route) {
+      body.appendChild(el("p", { className: "howto", text: "暂未配置办理方式，请到就近大厅咨询台咨询。" }));
+      return body;
+    }
+    body.appendChild(channelChips(route));
+    body.appendChild(
+      el("p", { className: "howto" }, [el("strong", { text: "推荐：" + route.channel_label + "　" }), route.howto])
+    );
+    var promise = [];
+    if (route.max_visits === 0) promise.push("全程网办，不用跑");
+    else if (route.max_visits) promise.push("最多跑 " + route.max_visits + " 次");
+    if (route.promised_days === 0) promise.push("当场办结");
+    else if (route.promised_days) promise.push("承诺 " + route.promised_days + " 个工作日办结");
+    if (promise.length) body.appendChild(el("p", { className: "promise", text: promise.join(" · ") }));
+
+    var halls = route.halls || [];
+    var nearest = null;
+    var best = Infinity;
+    halls.forEach(function (h) {
+      if (h.distance_km !== null && h.distance_km !== undefined && h.distance_km < best) {
+        best = h.distance_km;
+        nearest = h.hall;
+      }
+    });
+    if (halls.length) {
+      var titleId = "halls-title-" + index;
+      var block = [
+        el("h4", { className: "halls-title", id: titleId, text: route.hall_needed ? "需要到窗口办理，可去这些大厅" : "也可以到这些大厅的窗口办理" }),
+        hallList(matter, route, nearest),
+      ];
+      if (route.hall_needed) {
+        block.forEach(function (n) {
+          body.appendChild(n);
+        });
+      } else {
+        body.appendChild(
+          el("details", { className: "also-hall" }, [el("summary", { text: "不方便线上办？查看可去的大厅（" + halls.length + "）" })].concat(block))
+        );
+      }
+    } else if (route.hall_needed) {
+      body.appendChild(el("p", { className: "muted", text: "暂时没有大厅登记可办理此事项，请拨打 12345 咨询。" }));
+    }
+    return body;
+  }
+
+  function card(matter, index) {
+    var open = index === 0;
+    var bodyId = "card-body-" + index;
+    var titleId = "card-title-" + index;
+    var toggle = el("button", { type: "button", className: "card-toggle", "aria-expanded": open ? "true" : "false", "aria-controls": bodyId }, [
+      el("span", { className: "matter-name", id: titleId, text: matter.name }),
+      el("span", { className: "chev" }, [
+        el("span", { className: "chev-open", text: "看怎么办 ▾" }),
+        el("span", { className: "chev-close", text: "收起 ▴" }),
+      ]),
+    ]);
+    var facts = [];
+    if (matter.department) facts.push(matter.department);
+    if (matter.why) facts.push("匹配：" + matter.why);
+    if (matter.route) facts.push("推荐" + matter.route.channel_label);
+    var meta = [];
+    if (index === 0) meta.push(el("span", { className: "tag-best", text: "最可能是您要办的" }));
+    if (facts.length) meta.push(facts.join(" · "));
+    var body = routeBody(matter, index);
+    body.hidden = !open;
+    toggle.addEventListener("click", function () {
+      var nowOpen = toggle.getAttribute("aria-expanded") !== "true";
+      state.touched = true;
+      toggle.setAttribute("aria-expanded", nowOpen ? "true" : "false");
+      body.hidden = !nowOpen;
+      if (nowOpen) sendFeedback(matter.code);
+    });
+    return el("li", { className: "guide-card" + (index === 0 ? " best" : ""), "data-code": matter.code, "aria-labelledby": titleId }, [
+      el("h3", null, [toggle]),
+      meta.length ? el("p", { className: "card-meta" }, meta) : null,
+      body,
+    ]);
+  }
+
+  function renderFollowup(ask) {
+    followup.textContent = "";
+    if (!ask || !ask.options || ask.options.length < 2) {
+      followup.hidden = true;
+      return;
+    }
+    followup.appendChild(el("p", { id: "followup-q", text: ask.question || "您要办理的是以下哪一种情形？" }));
+    var buttons = ask.options.map(function (option) {
+      var b = el("button", { type: "button", "data-code": option.code, title: option.name, text: option.label || option.name });
+      b.addEventListener("click", function () {
+        var original = state.asked || state.query;
+        sendFeedback(option.code);
+        search(original + " " + (option.label || option.name), { prefer: option.code, asked: original });
+      });
+      return el("li", null, [b]);
+    });
+    followup.appendChild(el("ul", { "aria-labelledby": "followup-q" }, buttons));
+    followup.hidden = false;
+  }
+
+  function render(data, prefer) {
+    var results = (data.results || []).slice();
+    if (prefer) {
+      // the citizen answered the follow-up question: that matter goes first
+      var at = results.findIndex(function (r) {
+        return r.code === prefer;
+      });
+      if (at > 0) results.unshift(results.splice(at, 1)[0]);
+    }
+    list.textContent = "";
+    results.forEach(function (matter, i) {
+      list.appendChild(card(matter, i));
+    });
+    renderFollowup(prefer ? null : data.ask);
+    if (!results.length) {
+      say("没有找到相关事项。换个说法试试，比如说说您遇到的情况；也可以到大厅咨询台或拨打 12345 咨询。");
+    } else {
+      var first = results[0];
+      var where = "";
+      if (first.route && first.route.hall_needed && first.route.halls && first.route.halls.length) {
+        where = "，需要到窗口办理，推荐" + first.route.halls[0].name;
+      } else if (first.route) {
+        where = "，推荐" + first.route.channel_label;
+      }
+      say("找到 " + results.length + " 个相关事项。最可能是：" + first.name + where + "。");
+    }
+  }
+
+  // ------------------------------------------------------------------ search
+
+  function search(text, options) {
+    options = options || {};
+    var q = (text || "").trim();
+    if (!q) {
+      list.textContent = "";
+      followup.hidden = true;
+      say("请先说说您要办什么事。", true);
+      input.focus();
+      return Promise.resolve();
+    }
+    var seq = ++state.seq;
+    state.query = q;
+    state.touched = false;
+    state.asked = options.asked || null;
+    if (!options.quiet) {
+      say("正在查找……");
+      list.setAttribute("aria-busy", "true");
+    }
+    try {
+      var url = new URL(window.location.href);
+      url.searchParams.set("q", state.asked || q);
+      window.history.replaceState(null, "", url.pathname + url.search);
+    } catch (e) {
+      /* the address bar is only a convenience */
+    }
+    var first = state.geo === "idle";
+    var where = locate();
+    return waitFor(where, first ? GEO_WAIT_MS : 0)
+      .then(function () {
+        var params = new URLSearchParams({ q: q, top: String(TOP) });
+        if (state.position) {
+          params.set("lat", String(state.position.lat));
+          params.set("lon", String(state.position.lon));
+        }
+        var usedPosition = !!state.position;
+        return fetch("/api/v1/guide/search?" + params.toString(), { headers: { Accept: "application/json" } })
+          .then(function (r) {
+            if (!r.ok) throw new Error("HTTP " + r.status);
+            return r.json();
+          })
+          .then(function (data) {
+            if (seq !== state.seq) return; // a newer question is on its way
+            list.setAttribute("aria-busy", "false");
+            render(data, options.prefer);
+            if (!usedPosition && state.geo === "pending") {
+              // the position came late: rank the halls again once it is there
+              where.then(function (pos) {
+                // …unless the citizen is already acting on what is shown (a ticket, an open card)
+                if (pos && seq === state.seq && !state.touched) search(q, { prefer: options.prefer, asked: state.asked, quiet: true });
+              });
+            }
+          });
+      })
+      .catch(function () {
+        if (seq !== state.seq) return;
+        list.setAttribute("aria-busy", "false");
+        say("暂时无法搜索，请检查网络后再试，或拨打 12345 咨询。", true);
+      });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    search(input.value);
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-example]"), function (button) {
+    button.addEventListener("click", function () {
+      input.value = button.getAttribute("data-example");
+      search(input.value);
+    });
+  });
+
+  // a shared link /?q=… answers at once (without asking for the position unprompted)
+  if (input.value.trim()) {
+    state.geo = "skipped";
+    geoPromise = Promise.resolve(null);
+    if (geoNote) geoNote.textContent = "大厅按实时等候排列。想按距离推荐，请点“找一找”再搜一次。";
+    search(input.value).then(function () {
+      state.geo = "idle";
+      geoPromise = null;
+    });
+  }
+})();
