@@ -14,6 +14,7 @@ APP_PAGES = [
     "dashboard",
     "staff",
     "remotehelp",
+    "booklet",
 ]
 
 urlpatterns = [

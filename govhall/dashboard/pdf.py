@@ -45,7 +45,7 @@ def html(report: Report) -> str:
     )
 
 
-def _print(page_html: str) -> bytes:
+def _print(page_html: str, css_page_size: bool = False) -> bytes:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -56,6 +56,7 @@ def _print(page_html: str) -> bytes:
             page.wait_for_function("window.__reportReady === true", timeout=READY_TIMEOUT_MS)
             return page.pdf(
                 format="A4",
+                prefer_css_page_size=css_page_size,
                 print_background=True,
                 margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
                 display_header_footer=True,
@@ -69,11 +70,15 @@ def _print(page_html: str) -> bytes:
             browser.close()
 
 
-def render(report: Report) -> bytes:
-    """PDF bytes; printed in a thread of its own, as Playwright's sync API refuses to run inside an
-    event loop (the ASGI server's, or a test's)."""
+def print_html(page_html: str, *, css_page_size: bool = False) -> bytes:
+    """PDF bytes of a self-contained print page that sets `window.__reportReady`; A4 unless
+    `css_page_size` lets the page's `@page { size }` decide. Printed in a thread of its own, as
+    Playwright's sync API refuses to run inside an event loop (the ASGI server's, or a test's)."""
     if not os.path.exists(CHROMIUM):
         raise RuntimeError(f"chromium not found at {CHROMIUM} (make install adds it)")
-    page_html = html(report)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_print, page_html).result()
+        return pool.submit(_print, page_html, css_page_size).result()
+
+
+def render(report: Report) -> bytes:
+    return print_html(html(report))
