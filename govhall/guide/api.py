@@ -46,6 +46,8 @@ class GuideHit(Schema):
     code: str
     name: str
     score: float
+    department: str = ""
+    why: str = Field("", description="which words, keyword or situation matched (Chinese, ≤ 30 characters)")
     route: Route | None = None
 
 
@@ -79,9 +81,12 @@ def search(
     lat: float | None = Query(None, ge=-90, le=90),
     lon: float | None = Query(None, ge=-180, le=180),
 ) -> dict[str, Any]:
+    from govhall.guide.learning import record_search
     from govhall.guide.services import search_catalog
 
-    return search_catalog(q, top=top, lat=lat, lon=lon, routes=True)
+    answer = search_catalog(q, top=top, lat=lat, lon=lon, routes=True)
+    record_search(q, answer)  # a question nobody found goes to the managers' 问题转知识 list
+    return answer
 
 
 class Detail(Schema):
@@ -165,5 +170,119 @@ def correct(request: HttpRequest, payload: CorrectionIn) -> Any:
             "matter": row.matter_code,
             "by": request.user.get_username(),
             "at": clock.iso(row.at),
+        },
+    )
+
+
+# ---------------------------------------------------------------- 问题转知识 (managers)
+
+
+class QuestionGroupOut(Schema):
+    ids: list[int] = Field(description="the open questions of the group (send them back to decide)")
+    count: int
+    phrase: str = Field(description="the most asked wording (masked)")
+    examples: list[str]
+    newest_at: str
+    sources: dict[str, int] = Field(description="questions per source: search, assistant, handoff")
+    guess: GuideHit | None = Field(None, description="the search's current first answer for the phrase")
+
+
+class QuestionListOut(Schema):
+    total_questions: int
+    total_groups: int
+    groups: list[QuestionGroupOut]
+
+
+class DecisionIn(Schema):
+    ids: list[int] = Field(min_length=1, max_length=5000)
+    action: str = Field(description="keyword | scenario | ignore")
+    matter: str = Field("", max_length=64, description="matter code (keyword and scenario)")
+    phrase: str = Field("", max_length=500, description="the wording to add (masked before it is stored)")
+
+
+class DecisionOut(Schema):
+    id: int
+    action: str
+    matter: str
+    phrase: str
+    added: bool = Field(description="false when the matter already had the phrase")
+    questions: int
+    fresh: bool = Field(description="false when the questions had been decided already (nothing changed)")
+    by: str
+    at: str
+
+
+def _manager(request: HttpRequest) -> bool:
+    from govhall.accounts.models import RANK, Role
+    from govhall.accounts.services import role_of
+
+    role, _ = role_of(request.user)
+    return role is not None and RANK[Role(role)] >= RANK[Role.MANAGER]
+
+
+@router.get(
+    "/questions",
+    response={200: QuestionListOut, **ERRORS},
+    auth=staff_auth,
+    summary="Managers: unanswered questions grouped by similarity, largest first",
+)
+def questions(request: HttpRequest, source: str = "", limit: int = Query(50, ge=1, le=500)) -> Any:
+    from govhall import clock
+    from govhall.guide import learning
+
+    if not _manager(request):
+        return Status(403, {"detail": "managers only / 仅限大厅负责人"})
+    if source and source not in learning.SOURCES:
+        return Status(422, {"detail": f"unknown source {source!r}: search, assistant or handoff"})
+    listing = learning.open_groups(limit=limit, source=source or None)
+    return {
+        "total_questions": listing.total_questions,
+        "total_groups": listing.total_groups,
+        "groups": [
+            {
+                "ids": v.group.ids,
+                "count": v.group.count,
+                "phrase": v.group.phrase,
+                "examples": [i.text for i in v.group.examples()],
+                "newest_at": clock.iso(v.group.newest.at),
+                "sources": v.group.sources,
+                "guess": v.guess,
+            }
+            for v in listing.groups
+        ],
+    }
+
+
+@router.post(
+    "/questions/decide",
+    response={200: DecisionOut, 201: DecisionOut, **ERRORS},
+    auth=staff_auth,
+    summary="Managers: add a group's phrase to a matter's keywords or scenarios, or ignore the group",
+)
+def decide_questions(request: HttpRequest, payload: DecisionIn) -> Any:
+    from govhall import clock
+    from govhall.guide import learning
+
+    if not _manager(request):
+        return Status(403, {"detail": "managers only / 仅限大厅负责人"})
+    try:
+        outcome = learning.decide(
+            payload.ids, payload.action, request.user, matter_code=payload.matter, phrase=payload.phrase
+        )
+    except learning.LearningError as exc:
+        return _feedback_error(exc)
+    d = outcome.decision
+    return Status(
+        201 if outcome.fresh else 200,
+        {
+            "id": d.pk,
+            "action": d.action,
+            "matter": d.matter_code,
+            "phrase": d.phrase,
+            "added": d.added,
+            "questions": d.questions,
+            "fresh": outcome.fresh,
+            "by": d.user.get_username(),
+            "at": clock.iso(d.at),
         },
     )
