@@ -40,6 +40,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register() -> None:
     from govhall.appointments.api import router as appointments_router
+    from govhall.assistant.api import router as assistant_router
     from govhall.dashboard.api import router as dashboard_router
     from govhall.guide.api import router as guide_router
     from govhall.insights.api import router as insights_router
@@ -60,6 +61,7 @@ def _register() -> None:
     api.add_router("/dashboard", dashboard_router)
     api.add_router("/staff", staff_router)
     api.add_router("/remotehelp", remotehelp_router)
+    api.add_router("/assistant", assistant_router)
 
 
 _register()

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "govhall.dashboard",
     "govhall.staff",
     "govhall.remotehelp",
+    "govhall.assistant",
     "govhall.booklet",
     "govhall.web",
 ]

@@ -15,6 +15,7 @@ APP_PAGES = [
     "staff",
     "remotehelp",
     "booklet",
+    "assistant",
     "guide",
 ]
 

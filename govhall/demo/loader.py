@@ -77,7 +77,7 @@ def load_demo(*, history_days: int = HISTORY_DAYS) -> str:
 
 # Apps with demo data of their own (`govhall.<app>.demo.load(rng, now)`), in dependency order:
 # ratings rate the history's served tickets, staff scores read ratings.
-APP_DEMOS = ["appointments", "ratings", "reminders", "staff", "remotehelp", "guide"]
+APP_DEMOS = ["appointments", "ratings", "reminders", "staff", "remotehelp", "guide", "assistant"]
 
 
 def _load_app_demos() -> list[str]:

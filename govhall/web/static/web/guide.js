@@ -1,7 +1,10 @@
-/* The public guide page `/` (智能导办): plain words in, matters out, each with the lightest channel
- * and, where a window is needed, the nearest halls with their live wait, a navigation link and a
- * remote ticket. Talks to GET /api/v1/guide/search, POST /api/v1/guide/feedback and the route's
- * ticket URL (POST /api/v1/halls/{hall}/tickets). Nothing is loaded from outside the server. */
+/* The public guide page `/` (智能导办 with 政小云): the citizen asks in plain words in a chat; the
+ * bot answers from the catalogue (POST /api/v1/assistant/conversations/{token}/messages) with the
+ * matter, materials, fee, time limit, the lightest channel and, where a window is needed, the
+ * nearest halls with their live wait, a navigation link, a remote ticket and a booking link. A
+ * follow-up question narrows the answer; "转人工" hands the conversation to online staff, whose
+ * answers arrive live over /ws/assistant/{token}/ (polling when the socket is down). Click
+ * feedback still goes to POST /api/v1/guide/feedback. Nothing is loaded from outside the server. */
 (function () {
   "use strict";
 
@@ -11,10 +14,12 @@
   var list = document.getElementById("results");
   var followup = document.getElementById("followup");
   var geoNote = document.getElementById("geo-note");
-  if (!form || !input || !list) return;
+  var chat = document.getElementById("chat");
+  var handoffBtn = document.getElementById("handoff");
+  var staffLine = document.getElementById("chat-staff");
+  if (!form || !input || !list || !chat) return;
 
-  var TOP = 5;
-  var GEO_WAIT_MS = 1500; // how long a search waits for the first position before going without
+  var GEO_WAIT_MS = 1500; // how long a question waits for the first position before going without
   var CHANNEL_ORDER = [
     ["app", "掌上办"],
     ["web", "网上办"],
@@ -24,13 +29,16 @@
   var LEVELS = { city: "市级中心", district: "区级中心", town: "乡镇（街道）便民中心", village: "村（社区）代办点" };
 
   var state = {
-    query: "", // the question as searched (feedback refers to it)
+    query: "", // the question as asked (feedback refers to it)
     asked: null, // the original question when a follow-up option refined it
     seq: 0,
     position: null, // {lat, lon} once the browser gave one
     geo: "idle", // idle → pending → granted | denied | unavailable
     sent: {}, // feedback already posted, by query + code
-    touched: false, // the citizen acted on the results shown (they are not redrawn under them)
+    touched: false, // the citizen acted on the results shown
+    token: null, // the conversation with 政小云, made on the first question
+    last: 0, // the last message id shown
+    mode: "bot",
   };
 
   // ------------------------------------------------------------------ helpers
@@ -206,10 +214,13 @@
     label.textContent = "正在取号……";
     result.className = "hall-result";
     result.textContent = "";
-    fetch(ticket.url, {
-      method: ticket.method || "POST",
+    // through the conversation, so it records that the citizen went on to a window
+    var url = state.token ? API + "/" + encodeURIComponent(state.token) + "/ticket" : ticket.url;
+    var body = state.token ? { hall: hall.hall, matter: matter.code } : ticket.body || {};
+    fetch(url, {
+      method: "POST",
       headers: { "Content-Type": "application/json", "Idempotency-Key": button.dataset.key },
-      body: JSON.stringify(ticket.body || {}),
+      body: JSON.stringify(body),
     })
       .then(function (r) {
         return r
@@ -300,6 +311,10 @@
             ])
           : null,
         take,
+        el("a", { className: "book", href: "/book/" + encodeURIComponent(hall.hall) + "/?matter=" + encodeURIComponent(matter.code) }, [
+          "预约",
+          el("span", { className: "visually-hidden", text: "（" + hall.name + "）" }),
+        ]),
       ]);
       return el("li", { className: "hall-row", "data-hall": hall.hall }, [
         el("div", { className: "hall-name" }, [hall.name, tags]),
@@ -309,6 +324,23 @@
       ]);
     });
     return el("ol", { className: "hall-list", "aria-label": "可办理的大厅，推荐的在前" }, rows);
+  }
+
+  // what to bring and what it costs, for the matter the bot answered
+  function facts(m) {
+    var items = [];
+    if (m.situation) items.push(el("dt", { text: "办事情形" }), el("dd", { text: m.situation }));
+    items.push(el("dt", { text: "需要材料" }));
+    items.push(
+      (m.materials || []).length
+        ? el("dd", null, [el("ul", { className: "materials" }, m.materials.map(function (x) { return el("li", { text: x }); }))])
+        : el("dd", { text: "以窗口一次性告知为准" })
+    );
+    items.push(el("dt", { text: "收费" }), el("dd", { text: m.fee > 0 ? m.fee + " 元" : "不收费" }));
+    if (m.promised_days !== null && m.promised_days !== undefined) {
+      items.push(el("dt", { text: "承诺时限" }), el("dd", { text: m.promised_days === 0 ? "即办" : m.promised_days + " 个工作日" }));
+    }
+    return el("dl", { className: "facts" }, items);
   }
 
   function routeBody(matter, index) {
@@ -328,6 +360,7 @@
     if (route.promised_days === 0) promise.push("当场办结");
     else if (route.promised_days) promise.push("承诺 " + route.promised_days + " 个工作日办结");
     if (promise.length) body.appendChild(el("p", { className: "promise", text: promise.join(" · ") }));
+    if (matter.facts) body.appendChild(facts(matter.facts));
 
     var halls = route.halls || [];
     var nearest = null;
@@ -393,19 +426,28 @@
     ]);
   }
 
-  function renderFollowup(ask) {
+  // ------------------------------------------------------------------ the answer under the chat
+
+  function renderFollowup(options, question) {
     followup.textContent = "";
-    if (!ask || !ask.options || ask.options.length < 2) {
+    if (!options || options.length < 2) {
       followup.hidden = true;
       return;
     }
-    followup.appendChild(el("p", { id: "followup-q", text: ask.question || "您要办理的是以下哪一种情形？" }));
-    var buttons = ask.options.map(function (option) {
-      var b = el("button", { type: "button", "data-code": option.code, title: option.name, text: option.label || option.name });
+    followup.appendChild(el("p", { id: "followup-q", text: question || "您要办理的是以下哪一种情形？" }));
+    var buttons = options.map(function (option) {
+      var b = el("button", {
+        type: "button",
+        "data-code": option.matter,
+        "data-situation": option.situation || null,
+        title: option.name,
+        text: option.label || option.name,
+      });
       b.addEventListener("click", function () {
-        var original = state.asked || state.query;
-        sendFeedback(option.code);
-        search(original + " " + (option.label || option.name), { prefer: option.code, asked: original });
+        sendFeedback(option.matter);
+        var choice = { matter: option.matter };
+        if (option.situation) choice.situation = option.situation;
+        ask(option.label || option.name, { choice: choice });
       });
       return el("li", null, [b]);
     });
@@ -413,22 +455,24 @@
     followup.hidden = false;
   }
 
-  function render(data, prefer) {
-    var results = (data.results || []).slice();
-    if (prefer) {
-      // the citizen answered the follow-up question: that matter goes first
-      var at = results.findIndex(function (r) {
-        return r.code === prefer;
+  // the cards of a bot message: the answered matter first, with its materials, fee and time limit
+  function renderAnswer(payload) {
+    var results = (payload.results || []).slice();
+    if (payload.matter) {
+      results.forEach(function (r) {
+        if (r.code === payload.matter.code) r.facts = payload.matter;
       });
-      if (at > 0) results.unshift(results.splice(at, 1)[0]);
     }
     list.textContent = "";
     results.forEach(function (matter, i) {
       list.appendChild(card(matter, i));
     });
-    renderFollowup(prefer ? null : data.ask);
+    renderFollowup(payload.kind === "ask" ? payload.options : null, payload.kind === "ask" ? lastBotText : "");
+    list.setAttribute("aria-busy", "false");
     if (!results.length) {
-      say("没有找到相关事项。换个说法试试，比如说说您遇到的情况；也可以到大厅咨询台或拨打 12345 咨询。");
+      say("没有找到相关事项。换个说法试试，比如说说您遇到的情况；也可以点“转人工”，或拨打 12345 咨询。");
+    } else if (payload.kind === "unsure") {
+      say("政小云没有把握，下面是可能相关的事项；也可以点“转人工”问在线工作人员。");
     } else {
       var first = results[0];
       var where = "";
@@ -441,86 +485,304 @@
     }
   }
 
-  // ------------------------------------------------------------------ search
+  // ------------------------------------------------------------------ the conversation (政小云)
 
-  function search(text, options) {
+  var API = "/api/v1/assistant/conversations";
+  var TOKEN_KEY = "govhall.assistant.token";
+  var WHO = { citizen: "我", bot: "政小云", system: "" };
+  var lastBotText = "";
+
+  function api(method, path, body) {
+    return fetch(API + path, {
+      method: method,
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (r) {
+      return r
+        .json()
+        .catch(function () {
+          return {};
+        })
+        .then(function (data) {
+          if (!r.ok) {
+            var error = new Error(refusal(r.status, data));
+            error.status = r.status;
+            throw error;
+          }
+          return data;
+        });
+    });
+  }
+
+  function remember(token) {
+    try {
+      if (token) window.sessionStorage.setItem(TOKEN_KEY, token);
+      else window.sessionStorage.removeItem(TOKEN_KEY);
+    } catch (e) {
+      /* the conversation just won't survive a reload */
+    }
+  }
+
+  var starting = null; // one conversation even when two actions start it at once
+  function begin() {
+    if (state.token) return Promise.resolve(state.token);
+    if (starting) return starting;
+    starting = api("POST", "", { session: sessionId() }).then(function (data) {
+      starting = null;
+      state.token = data.token;
+      state.last = 0;
+      remember(data.token);
+      var greeting = chat.querySelector("li.static");
+      if (greeting) greeting.remove(); // the stored greeting replaces the page's own
+      absorb(data);
+      return data.token;
+    }, function (err) {
+      starting = null;
+      throw err;
+    });
+    return starting;
+  }
+
+  function bubble(m) {
+    var who = m.sender === "staff" ? "工作人员 " + (m.staff || "") : WHO[m.sender];
+    var item = el("li", { className: "msg " + m.sender, "data-id": m.id }, [
+      who ? el("span", { className: "who", text: who }) : null,
+      el("span", { className: "text", text: m.text }),
+    ]);
+    var p = m.payload || {};
+    if (p.kind === "unsure" || (m.sender === "bot" && p.handoff)) {
+      var b = el("button", { type: "button", className: "handoff-inline", text: "转人工" });
+      b.addEventListener("click", handOver);
+      item.appendChild(b);
+    }
+    if (p.kind === "ticket") item.appendChild(el("a", { href: "/t/" + encodeURIComponent(p.ticket), text: "查看我的排队 →" }));
+    return item;
+  }
+
+  // every message once, in id order, from the API answers, the socket or the poll alike
+  function receive(m) {
+    if (m.id <= state.last) return;
+    state.last = m.id;
+    var pending = chat.querySelector("li.msg.pending");
+    if (m.sender === "citizen" && pending) {
+      pending.classList.remove("pending");
+      pending.dataset.id = m.id;
+      pending.querySelector(".text").textContent = m.text; // as stored: personal data masked
+      return;
+    }
+    if (m.sender === "bot") lastBotText = m.text;
+    if (pending) chat.insertBefore(bubble(m), pending);
+    else chat.appendChild(bubble(m));
+    chat.scrollTop = chat.scrollHeight;
+    var p = m.payload || {};
+    if (m.sender === "bot" && p.results) renderAnswer(p);
+  }
+
+  function absorb(data) {
+    (data.messages || []).forEach(receive);
+    setState(data.state, data.staff);
+  }
+
+  function setState(value, staff) {
+    if (!value) return;
+    state.mode = value;
+    if (staffLine) {
+      staffLine.hidden = !(value === "waiting" || value === "staff");
+      staffLine.textContent =
+        value === "staff" && staff ? "工作人员 " + staff + " 为您服务" : value === "waiting" ? "正在为您转接人工客服，请稍候……" : "";
+    }
+    if (handoffBtn) handoffBtn.hidden = value !== "bot";
+    if (value === "waiting" || value === "staff") live();
+    if (value === "closed") {
+      stopLive();
+      state.token = null;
+      remember(null);
+    }
+  }
+
+  // ------------------------------------------------------------------ live: socket, else polling
+
+  var socket = null;
+  var poller = null;
+  var retry = 1000;
+
+  function live() {
+    if (socket || !state.token || !window.WebSocket) return live.poll();
+    var token = state.token;
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host;
+    try {
+      socket = new WebSocket(url + "/ws/assistant/" + encodeURIComponent(token) + "/?since=" + state.last);
+    } catch (e) {
+      socket = null;
+      return live.poll();
+    }
+    socket.onopen = function () {
+      retry = 1000;
+      if (poller) clearInterval(poller);
+      poller = null;
+    };
+    socket.onmessage = function (event) {
+      var data = JSON.parse(event.data);
+      if (token !== state.token) return;
+      if (data.type === "message") receive(data.message);
+      else if (data.type === "state") setState(data.state, data.staff);
+    };
+    socket.onclose = function () {
+      socket = null;
+      if (token !== state.token) return;
+      live.poll();
+      setTimeout(live, retry);
+      retry = Math.min(retry * 2, 30000);
+    };
+  }
+
+  live.poll = function () {
+    if (poller || !state.token) return;
+    poller = setInterval(function () {
+      if (!state.token) return stopLive();
+      api("GET", "/" + encodeURIComponent(state.token) + "?since=" + state.last)
+        .then(absorb)
+        .catch(function () {
+          /* try again at the next tick */
+        });
+    }, 3000);
+  };
+
+  function stopLive() {
+    if (poller) clearInterval(poller);
+    poller = null;
+    if (socket) {
+      var s = socket;
+      socket = null;
+      s.onclose = null;
+      s.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ asking
+
+  function ask(text, options) {
     options = options || {};
     var q = (text || "").trim();
     if (!q) {
-      list.textContent = "";
-      followup.hidden = true;
       say("请先说说您要办什么事。", true);
       input.focus();
       return Promise.resolve();
     }
     var seq = ++state.seq;
-    state.query = q;
+    if (!options.choice) {
+      state.query = q;
+      state.asked = null;
+    } else {
+      state.asked = state.query;
+    }
     state.touched = false;
-    state.asked = options.asked || null;
+    chat.appendChild(el("li", { className: "msg citizen pending" }, [el("span", { className: "who", text: "我" }), el("span", { className: "text", text: q })]));
+    chat.scrollTop = chat.scrollHeight;
+    input.value = "";
     if (!options.quiet) {
-      say("正在查找……");
+      say("政小云正在查找……");
       list.setAttribute("aria-busy", "true");
     }
-    try {
-      var url = new URL(window.location.href);
-      url.searchParams.set("q", state.asked || q);
-      window.history.replaceState(null, "", url.pathname + url.search);
-    } catch (e) {
-      /* the address bar is only a convenience */
+    if (!options.choice) {
+      try {
+        var url = new URL(window.location.href);
+        url.searchParams.set("q", q);
+        window.history.replaceState(null, "", url.pathname + url.search);
+      } catch (e) {
+        /* the address bar is only a convenience */
+      }
     }
     var first = state.geo === "idle";
     var where = locate();
     return waitFor(where, first ? GEO_WAIT_MS : 0)
+      .then(begin)
       .then(function () {
-        var params = new URLSearchParams({ q: q, top: String(TOP) });
+        var body = { text: q };
+        if (options.choice) body.choice = options.choice;
         if (state.position) {
-          params.set("lat", String(state.position.lat));
-          params.set("lon", String(state.position.lon));
+          body.lat = state.position.lat;
+          body.lon = state.position.lon;
         }
-        var usedPosition = !!state.position;
-        return fetch("/api/v1/guide/search?" + params.toString(), { headers: { Accept: "application/json" } })
-          .then(function (r) {
-            if (!r.ok) throw new Error("HTTP " + r.status);
-            return r.json();
-          })
-          .then(function (data) {
-            if (seq !== state.seq) return; // a newer question is on its way
-            list.setAttribute("aria-busy", "false");
-            render(data, options.prefer);
-            if (!usedPosition && state.geo === "pending") {
-              // the position came late: rank the halls again once it is there
-              where.then(function (pos) {
-                // …unless the citizen is already acting on what is shown (a ticket, an open card)
-                if (pos && seq === state.seq && !state.touched) search(q, { prefer: options.prefer, asked: state.asked, quiet: true });
-              });
-            }
+        return api("POST", "/" + encodeURIComponent(state.token) + "/messages", body).catch(function (err) {
+          if (err.status !== 409 && err.status !== 404) throw err;
+          // the conversation was closed meanwhile (idle): start a new one and ask again
+          state.token = null;
+          return begin().then(function () {
+            return api("POST", "/" + encodeURIComponent(state.token) + "/messages", body);
           });
+        });
+      })
+      .then(function (data) {
+        absorb(data);
+        if (seq === state.seq && data.state !== "bot") {
+          list.setAttribute("aria-busy", "false");
+          say(data.state === "waiting" ? "已转人工，请稍候。" : "消息已发给工作人员。");
+        }
       })
       .catch(function () {
         if (seq !== state.seq) return;
+        var pending = chat.querySelector("li.msg.pending");
+        if (pending) pending.remove();
         list.setAttribute("aria-busy", "false");
-        say("暂时无法搜索，请检查网络后再试，或拨打 12345 咨询。", true);
+        say("暂时无法回答，请检查网络后再试，或拨打 12345 咨询。", true);
+      });
+  }
+
+  function handOver() {
+    return begin()
+      .then(function () {
+        return api("POST", "/" + encodeURIComponent(state.token) + "/handoff?since=" + state.last);
+      })
+      .then(absorb)
+      .catch(function () {
+        say("暂时无法转接人工，请稍后再试，或拨打 12345 咨询。", true);
       });
   }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    search(input.value);
+    ask(input.value);
   });
+
+  if (handoffBtn) handoffBtn.addEventListener("click", handOver);
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-example]"), function (button) {
     button.addEventListener("click", function () {
-      input.value = button.getAttribute("data-example");
-      search(input.value);
+      ask(button.getAttribute("data-example"));
     });
   });
+
+  // a conversation of this tab goes on after a reload
+  try {
+    var kept = window.sessionStorage.getItem(TOKEN_KEY);
+    if (kept) {
+      state.token = kept;
+      api("GET", "/" + encodeURIComponent(kept))
+        .then(function (data) {
+          if (data.state === "closed") {
+            state.token = null;
+            remember(null);
+            return;
+          }
+          chat.textContent = "";
+          absorb(data);
+        })
+        .catch(function () {
+          state.token = null;
+          remember(null);
+        });
+    }
+  } catch (e) {
+    /* no storage: every page view is a new conversation */
+  }
 
   // a shared link /?q=… answers at once (without asking for the position unprompted)
   if (input.value.trim()) {
     state.geo = "skipped";
     geoPromise = Promise.resolve(null);
-    if (geoNote) geoNote.textContent = "大厅按实时等候排列。想按距离推荐，请点“找一找”再搜一次。";
-    search(input.value).then(function () {
+    if (geoNote) geoNote.textContent = "大厅按实时等候排列。想按距离推荐，请再发送一次。";
+    ask(input.value).then(function () {
       state.geo = "idle";
       geoPromise = null;
     });

@@ -1,0 +1,321 @@
+/* 政小云 · 人工客服台: the queue of waiting conversations (live over /ws/assistant/inbox/), the
+ * full transcript of the chosen one (live over /ws/assistant/{token}/), claim, answer, quick
+ * replies from the catalogue and close. When a socket is down the page polls the API and
+ * reconnects with a growing delay. */
+(function () {
+  "use strict";
+
+  var API = "/api/v1/assistant";
+  var list = document.getElementById("inbox");
+  var pane = document.getElementById("as-conv");
+  var hint = document.getElementById("as-pane-hint");
+  var transcript = document.getElementById("transcript");
+  var stateLine = document.getElementById("as-conv-state");
+  var claimBtn = document.getElementById("claim");
+  var replyForm = document.getElementById("reply");
+  var replyText = document.getElementById("reply-text");
+  var quick = document.getElementById("quick");
+  var quickQ = document.getElementById("quick-q");
+  var quickList = document.getElementById("quick-list");
+  var closeForm = document.getElementById("close");
+  var errorLine = document.getElementById("as-error");
+  if (!list || !pane) return;
+
+  var STATES = { bot: "智能客服中", waiting: "等待人工接入", staff: "人工服务中", closed: "已结束" };
+  var SENDERS = { citizen: "群众", bot: "政小云", staff: "工作人员", system: "系统" };
+  var current = null; // {token, last, state, socket, poll, mine}
+
+  function csrf() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  function call(method, path, body) {
+    var options = { method: method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+    if (method !== "GET") {
+      options.headers["Content-Type"] = "application/json";
+      options.headers["X-CSRFToken"] = csrf();
+      options.body = JSON.stringify(body || {});
+    }
+    return fetch(API + path, options).then(function (r) {
+      return r
+        .json()
+        .catch(function () {
+          return {};
+        })
+        .then(function (data) {
+          if (!r.ok) {
+            var detail = typeof data.detail === "string" ? data.detail : "操作失败（" + r.status + "）";
+            throw new Error(detail);
+          }
+          return data;
+        });
+    });
+  }
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function fail(err) {
+    errorLine.textContent = err && err.message ? err.message : "网络异常，请稍后再试";
+  }
+
+  function socketUrl(path) {
+    return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
+  }
+
+  // ------------------------------------------------------------------ the queue
+
+  function waited(seconds) {
+    var m = Math.floor((seconds || 0) / 60);
+    return m < 1 ? "刚刚" : "已等 " + m + " 分钟";
+  }
+
+  function renderInbox(items) {
+    list.textContent = "";
+    if (!items.length) {
+      list.appendChild(el("li", "muted as-empty", "暂时没有等待的会话。"));
+      return;
+    }
+    items.forEach(function (item) {
+      var li = el("li");
+      li.dataset.token = item.token;
+      li.dataset.state = item.state;
+      if (current && current.token === item.token) li.className = "chosen";
+      var b = el("button", "as-pick");
+      b.type = "button";
+      b.appendChild(el("span", "as-q", item.question || "（没有文字问题）"));
+      b.appendChild(
+        el("span", "as-meta muted", (item.state === "staff" ? "我在服务 · " : waited(item.waited_seconds) + " · ") + item.messages + " 条消息")
+      );
+      b.addEventListener("click", function () {
+        open(item.token);
+      });
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+  }
+
+  var inboxDelay = 1000;
+  var inboxPoll = null;
+  function watchInbox() {
+    var socket;
+    try {
+      socket = new WebSocket(socketUrl("/ws/assistant/inbox/"));
+    } catch (e) {
+      return pollInbox();
+    }
+    socket.onopen = function () {
+      inboxDelay = 1000;
+      if (inboxPoll) clearInterval(inboxPoll);
+      inboxPoll = null;
+    };
+    socket.onmessage = function (event) {
+      var data = JSON.parse(event.data);
+      if (data.type === "inbox") renderInbox(data.items);
+    };
+    socket.onclose = function () {
+      pollInbox();
+      setTimeout(watchInbox, inboxDelay);
+      inboxDelay = Math.min(inboxDelay * 2, 30000);
+    };
+  }
+
+  function pollInbox() {
+    if (inboxPoll) return;
+    inboxPoll = setInterval(function () {
+      call("GET", "/inbox").then(renderInbox).catch(function () {});
+    }, 3000);
+  }
+
+  Array.prototype.forEach.call(list.querySelectorAll("li[data-token] button"), function (b) {
+    b.addEventListener("click", function () {
+      open(b.parentNode.dataset.token);
+    });
+  });
+
+  // ------------------------------------------------------------------ one conversation
+
+  function bubble(m) {
+    if (transcript.querySelector('[data-id="' + m.id + '"]')) return;
+    var li = el("li", "as-msg " + m.sender);
+    li.dataset.id = m.id;
+    var who = m.sender === "staff" && m.staff ? "工作人员 " + m.staff : SENDERS[m.sender] || m.sender;
+    li.appendChild(el("span", "as-who", who));
+    li.appendChild(el("span", "as-text", m.text));
+    var p = m.payload || {};
+    if (p.kind === "answer" && p.matter) {
+      li.appendChild(el("span", "as-card muted", "答案卡片：" + p.matter.name + (p.matter.situation ? "（" + p.matter.situation + "）" : "")));
+    } else if (p.kind === "ask" && p.options) {
+      li.appendChild(
+        el("span", "as-card muted", "追问选项：" + p.options.map(function (o) { return o.label; }).join(" / "))
+      );
+    }
+    transcript.appendChild(li);
+    current.last = Math.max(current.last, m.id);
+    li.scrollIntoView({ block: "nearest" });
+  }
+
+  function showState(state, staff) {
+    current.state = state;
+    stateLine.textContent = "状态：" + (STATES[state] || state) + (staff ? " · " + staff : "");
+    var mine = state === "staff" && current.mine;
+    claimBtn.hidden = state !== "waiting";
+    replyForm.hidden = !mine;
+    quick.hidden = !mine;
+    closeForm.hidden = !mine;
+  }
+
+  function stop() {
+    if (!current) return;
+    current.closed = true;
+    if (current.socket) current.socket.close();
+    if (current.poll) clearInterval(current.poll);
+  }
+
+  function open(token) {
+    stop();
+    current = { token: token, last: 0, state: "", mine: false, closed: false };
+    Array.prototype.forEach.call(list.children, function (li) {
+      li.classList.toggle("chosen", li.dataset.token === token);
+    });
+    transcript.textContent = "";
+    errorLine.textContent = "";
+    hint.hidden = true;
+    pane.hidden = false;
+    var mine = list.querySelector('li[data-token="' + token + '"][data-state="staff"]');
+    current.mine = !!mine;
+    return call("GET", "/conversations/" + encodeURIComponent(token))
+      .then(function (data) {
+        data.messages.forEach(bubble);
+        showState(data.state, data.staff);
+        follow(current);
+      })
+      .catch(fail);
+  }
+
+  function refresh(conv) {
+    return call("GET", "/conversations/" + encodeURIComponent(conv.token) + "?since=" + conv.last).then(function (data) {
+      if (conv !== current) return;
+      data.messages.forEach(bubble);
+      if (data.state !== conv.state) showState(data.state, data.staff);
+    });
+  }
+
+  function follow(conv, delay) {
+    if (conv.closed) return;
+    delay = delay || 1000;
+    var socket;
+    try {
+      socket = new WebSocket(socketUrl("/ws/assistant/" + encodeURIComponent(conv.token) + "/?since=" + conv.last));
+    } catch (e) {
+      socket = null;
+    }
+    if (!socket) return;
+    conv.socket = socket;
+    socket.onopen = function () {
+      if (conv.poll) clearInterval(conv.poll);
+      conv.poll = null;
+    };
+    socket.onmessage = function (event) {
+      if (conv !== current) return;
+      var data = JSON.parse(event.data);
+      if (data.type === "message") bubble(data.message);
+      else if (data.type === "state" && data.state !== conv.state) showState(data.state, data.staff);
+    };
+    socket.onclose = function () {
+      if (conv.closed) return;
+      if (!conv.poll) conv.poll = setInterval(function () { refresh(conv).catch(function () {}); }, 3000);
+      setTimeout(function () {
+        follow(conv, Math.min(delay * 2, 30000));
+      }, delay);
+    };
+  }
+
+  claimBtn.addEventListener("click", function () {
+    var conv = current;
+    claimBtn.disabled = true;
+    call("POST", "/conversations/" + encodeURIComponent(conv.token) + "/claim")
+      .then(function (data) {
+        conv.mine = true;
+        data.messages.forEach(bubble);
+        showState(data.state, data.staff);
+        replyText.focus();
+      })
+      .catch(fail)
+      .then(function () {
+        claimBtn.disabled = false;
+      });
+  });
+
+  function send() {
+    var text = replyText.value.trim();
+    if (!text) return;
+    var conv = current;
+    call("POST", "/conversations/" + encodeURIComponent(conv.token) + "/reply", { text: text })
+      .then(function (m) {
+        replyText.value = "";
+        if (conv === current) bubble(m);
+      })
+      .catch(fail);
+  }
+
+  replyForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    send();
+  });
+  replyText.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  });
+
+  var quickTimer = null;
+  quickQ.addEventListener("input", function () {
+    clearTimeout(quickTimer);
+    quickTimer = setTimeout(function () {
+      var q = quickQ.value.trim();
+      if (!q) {
+        quickList.textContent = "";
+        return;
+      }
+      call("GET", "/quick-replies?q=" + encodeURIComponent(q))
+        .then(function (items) {
+          quickList.textContent = "";
+          items.forEach(function (item) {
+            var b = el("button", "as-quick-item", item.name);
+            b.type = "button";
+            b.title = item.text;
+            b.addEventListener("click", function () {
+              replyText.value = (replyText.value ? replyText.value + "\n" : "") + item.text;
+              replyText.focus();
+            });
+            var li = el("li");
+            li.appendChild(b);
+            quickList.appendChild(li);
+          });
+        })
+        .catch(fail);
+    }, 250);
+  });
+
+  closeForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var conv = current;
+    call("POST", "/conversations/" + encodeURIComponent(conv.token) + "/staff-close", {
+      outcome: document.getElementById("close-outcome").value,
+    })
+      .then(function (data) {
+        data.messages.forEach(bubble);
+        showState(data.state, data.staff);
+      })
+      .catch(fail);
+  });
+
+  watchInbox();
+})();
