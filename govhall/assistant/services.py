@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import secrets
 from typing import Any
 
@@ -22,7 +21,7 @@ from govhall.accounts.services import role_of
 from govhall.assistant import bot
 from govhall.assistant.models import Conversation, Message, Outcome, Sender, State
 from govhall.queueing.errors import Conflict, Forbidden, NotFound, Unprocessable
-from govhall.staff.rules import mask_id_number, mask_phone
+from govhall.queueing.subjects import mask_text
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 500
@@ -35,15 +34,7 @@ GREETING = (
     "您好，我是政小云。用大白话说说您要办什么事，我告诉您怎么办、带什么材料、去哪里办；"
     "需要人工可以随时点“转人工”。"
 )
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4})(?!\d)")
 OPEN = (State.BOT, State.WAITING, State.STAFF)
-
-
-def mask_text(text: str) -> str:
-    """Free text with ID numbers and mobile numbers masked (names cannot be told apart reliably)."""
-    text = ID_NUMBER.sub(lambda m: mask_id_number(m.group(1)), text)
-    return PHONE.sub(lambda m: mask_phone(m.group(1)), text)
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -256,10 +247,8 @@ def _hand_over(conversation: Conversation) -> list[Message]:
 
 def _learn(text: str, source: str, token: str) -> None:
     """Every question the bot could not answer is training data (guide's 问题转知识 list)."""
-    try:
-        from govhall.guide.learning import record_unanswered  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # the learning list is not installed in this build
-        return
+    from govhall.guide.learning import record_unanswered
+
     record_unanswered(text, source=source, conversation=token)
 
 

@@ -29,7 +29,7 @@ from django.db import transaction
 from govhall import clock
 from govhall.catalog.models import Matter
 from govhall.guide.models import Decision, Question
-from govhall.queueing.subjects import mask_id, mask_phone
+from govhall.queueing.subjects import mask_text
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,6 @@ PROBES = 8  # a question looks for leaders through its rarest shared features on
 BUSY = 100  # ... skipping features so common that a hundred groups already have them
 FIELDS = {Decision.Action.KEYWORD: "keywords", Decision.Action.SCENARIO: "scenarios"}
 
-# Runs of 7+ digits (spaces or dashes inside allowed, an ID's final X): phone, ID, bank card numbers.
-NUMBER = re.compile(r"(?<![0-9A-Za-z])\d(?:[ \-]?\d){6,}[Xx]?(?![0-9A-Za-z])")
 TRAILING = re.compile(r"[\s?？!！。.,，、~～…]+$")
 STOP_CHARS = frozenset("的了吗呢吧啊呀么我你他她它是在要想能可以怎么办哪里什么请问一下个")
 
@@ -60,18 +58,6 @@ class LearningError(ValueError):
 
 
 # ---------------------------------------------------------------- recording
-
-
-def mask_personal(text: str) -> str:
-    """Phone numbers (138****5678), ID numbers (330***********123X) and other long numbers masked."""
-
-    def masked(match: re.Match[str]) -> str:
-        digits = re.sub(r"[ \-]", "", match.group(0))
-        if len(digits) == 11 and digits.startswith("1"):
-            return mask_phone(digits)
-        return mask_id(digits)
-
-    return NUMBER.sub(masked, text)
 
 
 def is_unanswered(answer: dict[str, Any]) -> bool:
@@ -100,7 +86,7 @@ def build_question(text: str, source: str, conversation: str | None, at: datetim
     """An unsaved question, masked and keyed; None when the text has no words to learn from."""
     from govhall.guide.feedback import query_key
 
-    clean = mask_personal(" ".join(text[: MAX_TEXT * 5].split()))[:MAX_TEXT]
+    clean = mask_text(" ".join(text[: MAX_TEXT * 5].split()))[:MAX_TEXT]
     key = query_key(clean) if clean else ""
     if not key:
         return None
@@ -127,7 +113,7 @@ def record_search(query: str, answer: dict[str, Any]) -> None:
 def _taught(query: str, code: str) -> bool:
     from govhall.guide.feedback import query_key
 
-    key = query_key(mask_personal(query))
+    key = query_key(mask_text(query))
     adopted = Decision.objects.filter(key=key, matter_code=code).exclude(action=Decision.Action.IGNORE)
     return bool(key) and adopted.exists()
 
@@ -313,7 +299,7 @@ def decide(
     if action not in Decision.Action.values:
         raise LearningError(f"unknown action {action!r}: keyword, scenario or ignore")
     adopting = action != Decision.Action.IGNORE
-    clean = mask_personal(" ".join((phrase or "").split()))
+    clean = mask_text(" ".join((phrase or "").split()))
     if adopting and not clean:
         raise LearningError("phrase must not be empty / 请填写要加入的说法")
     if len(clean) > MAX_TEXT:

@@ -28,3 +28,20 @@ def mask_phone(phone: str) -> str:
 def mask_id(number: str) -> str:
     text = number.strip()
     return text[:3] + "*" * max(0, len(text) - 7) + text[-4:] if len(text) > 8 else "****"
+
+
+# Runs of 7+ digits (spaces or dashes inside allowed, an ID's final X): phone, ID, bank card numbers.
+NUMBER = re.compile(r"(?<![0-9A-Za-z])\d(?:[ \-]?\d){6,}[Xx]?(?![0-9A-Za-z])")
+
+
+def mask_text(text: str) -> str:
+    """Free text (a question, a chat message) with phone numbers (138****5678), ID numbers
+    (330***********123X) and other long numbers masked; names cannot be told apart reliably."""
+
+    def masked(match: re.Match[str]) -> str:
+        digits = re.sub(r"[ \-]", "", match.group(0))
+        if len(digits) == 11 and digits.startswith("1"):
+            return mask_phone(digits)
+        return mask_id(digits)
+
+    return NUMBER.sub(masked, text)

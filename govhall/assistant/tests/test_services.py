@@ -14,6 +14,7 @@ from govhall import clock
 from govhall.assistant import queries, services
 from govhall.assistant.models import Conversation, Message, Outcome, Sender, State
 from govhall.assistant.tests.conftest import BIRTH, FUND, ID_LOST
+from govhall.guide.models import Question
 from govhall.queueing.errors import Conflict, Forbidden, Unprocessable
 from govhall.queueing.models import Ticket
 
@@ -67,11 +68,10 @@ def test_personal_data_is_masked_before_it_is_stored(town: Any) -> None:
     services.say(talk, "我的电话13812345678，身份证330102199001011234，孩子刚出生怎么上户口")
     stored = Message.objects.get(conversation=talk, sender=Sender.CITIZEN).text
     assert "13812345678" not in stored and "330102199001011234" not in stored
-    assert "138****5678" in stored and "3301**********1234" in stored
+    assert "138****5678" in stored and "330***********1234" in stored
 
 
 def test_unknown_words_say_so_and_the_handoff_reaches_the_learning_list(town: Any) -> None:
-    learning = pytest.importorskip("govhall.guide.learning")
     talk = services.start()
     services.say(talk, "隔壁邻居半夜唱卡拉OK太吵")
     assert bot_says(talk).payload["kind"] == "unsure"
@@ -81,9 +81,7 @@ def test_unknown_words_say_so_and_the_handoff_reaches_the_learning_list(town: An
     assert talk.question == "隔壁邻居半夜唱卡拉OK太吵"
     system = Message.objects.filter(conversation=talk, sender=Sender.SYSTEM).get()
     assert "已为您转接在线人工客服" in system.text
-    sources = sorted(
-        learning.Question.objects.filter(conversation=talk.token).values_list("source", flat=True)
-    )
+    sources = sorted(Question.objects.filter(conversation=talk.token).values_list("source", flat=True))
     assert sources == ["assistant", "handoff"]
     # while a person is in charge the bot keeps quiet
     services.say(talk, "有人吗")

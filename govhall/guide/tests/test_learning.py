@@ -20,8 +20,9 @@ from govhall.catalog.models import Matter
 from govhall.catalog.queries import catalog_version
 from govhall.catalog.services import upsert_matters
 from govhall.guide import demo, learning, services
-from govhall.guide.learning import Item, LearningError, cluster, decide, mask_personal, record_unanswered
+from govhall.guide.learning import Item, LearningError, cluster, decide, record_unanswered
 from govhall.guide.models import Decision, Question
+from govhall.queueing.subjects import mask_text
 from govhall.testing import matter
 
 STALL = "330000-ZF-0001"
@@ -95,7 +96,7 @@ def ask(text: str, source: str = "search", times: int = 1) -> list[int]:
     ],
 )
 def test_phone_id_and_card_numbers_are_masked(said: str, stored: str) -> None:
-    assert mask_personal(said) == stored
+    assert mask_text(said) == stored
 
 
 def test_an_unanswered_question_is_kept_masked_with_its_key_source_and_conversation(db: None) -> None:
