@@ -37,6 +37,7 @@ from govhall.guide.evaluation import (
 SETS = [
     ("frozen, demo catalogue", "demo", FROZEN),
     ("tuning split, demo catalogue", "demo", TUNING),
+    ("held out (spent), demo catalogue", "demo", DATA / "heldout_demo.jsonl"),
     ("public sample (63)", "sample", SHARED_SAMPLE / "queries.jsonl"),
     ("own, sample catalogue", "sample", DATA / "queries_sample.jsonl"),
     ("own, extra catalogue", "wide", DATA / "queries_extra.jsonl"),

@@ -12,10 +12,12 @@ Pure Python, no Django: `SearchIndex(matters)` takes catalogue dicts (CONTRACTS 
 4. expand with the domain lexicon (govhall.guide.lexicon): synonyms and colloquial phrases;
 5. score with BM25 over jieba words, character bigrams and unigrams of weighted fields (name,
    keywords, scenarios, department, description, materials), query terms weighted by where they
-   came from;
+   came from; in a long story the words of its question part (before 怎么办, 能不能 …) weigh double;
 6. re-rank by intent (first issue / reissue / renewal / establish / change / cancel / transfer):
    the word people use for the action decides between near-duplicate matters;
-7. when the best matches are still near-duplicates, add a follow-up question (`ask`).
+7. when the best matches are still near-duplicates, add a follow-up question (`ask`);
+8. say for each result why it was offered (`why`: the words that matched, as the lexicon or the
+   spelling fix read them, and the keyword or 办事情形 they matched) and its department.
 
 Heavy libraries (jieba, pypinyin, opencc, rapidfuzz) are imported inside functions so importing
 this module is free.
@@ -28,6 +30,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -37,6 +40,8 @@ from govhall.guide.text import (
     CJK_RUN,
     LATIN_RUN,
     analyze,
+    analyze_phrase,
+    focus_text,
     fuzzy,
     init_libraries,
     lexicon_terms,
@@ -69,6 +74,10 @@ ORIGIN_WEIGHTS = {
     "colloquial": 0.75,
     "intent": 0.5,
 }
+# Long questions: the words of the question part (text.focus_text) weigh more than the story.
+FOCUS_WEIGHT = 2.0
+STORY_INTENT = 0.5  # an action word outside the question part counts this much
+WHY_CHARS = 30
 K1 = 1.2
 B = 0.4
 INTENT_BOOST = 0.45
@@ -92,6 +101,9 @@ class Doc:
     name: str
     stem: str
     intents: frozenset[str]
+    department: str = ""
+    # normalised texts the `why` of a result quotes: (field label, text), keywords first
+    quotes: tuple[tuple[str, str], ...] = ()
     core: dict[str, float] = field(default_factory=dict)
 
 
@@ -101,6 +113,7 @@ class Query:
     intents: dict[str, float]
     covered: dict[str, float]
     info: dict[str, Any]
+    labels: dict[str, str] = field(default_factory=dict)  # word term → how the why shows it
 
 
 @dataclass
@@ -108,6 +121,8 @@ class Hit:
     code: str
     name: str
     score: float
+    department: str = ""
+    why: str = ""
 
 
 @dataclass
@@ -120,7 +135,10 @@ class Result:
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "query": self.query,
-            "results": [{"code": h.code, "name": h.name, "score": h.score} for h in self.results],
+            "results": [
+                {"code": h.code, "name": h.name, "score": h.score, "department": h.department, "why": h.why}
+                for h in self.results
+            ],
         }
         if self.ask:
             out["ask"] = self.ask
@@ -139,6 +157,36 @@ def _as_list(value: Any) -> list[str]:
         elif item:
             out.append(str(item))
     return out
+
+
+def _situation_names(value: Any) -> list[str]:
+    if not value or isinstance(value, str):
+        return []
+    return [str(item["name"]) for item in value if isinstance(item, Mapping) and item.get("name")]
+
+
+@lru_cache(maxsize=1)
+def _lexicon_entries() -> tuple[dict[str, list[int]], list[tuple[str, str, tuple[str, ...]]]]:
+    """The lexicon as entries in order — ("synonym", "", group) and ("colloquial", phrase, readings) —
+    and, per phrase that calls an entry, the entries it calls ("" for phrases longer than 8
+    characters, looked for in the text): a query looks up only the phrases it contains."""
+    entries: list[tuple[str, str, tuple[str, ...]]] = [("synonym", "", group) for group in lexicon.SYNONYMS]
+    entries += [("colloquial", key, values) for key, values in lexicon.COLLOQUIAL.items()]
+    triggers: dict[str, list[int]] = defaultdict(list)
+    for i, (origin, key, alts) in enumerate(entries):
+        for term in alts if origin == "synonym" else (key,):
+            triggers[term if len(term) <= 8 else ""].append(i)
+    return dict(triggers), entries
+
+
+@lru_cache(maxsize=1)
+def _english_phrases() -> list[tuple[re.Pattern[str], str]]:
+    """English phrases of the lexicon, longest first, as patterns on word boundaries → Chinese."""
+    phrases = sorted((p for p in lexicon.ENGLISH if " " in p), key=len, reverse=True)
+    return [
+        (re.compile(r"(?<![a-z])" + re.escape(p) + r"(?![a-z])"), " " + " ".join(lexicon.ENGLISH[p]) + " ")
+        for p in phrases
+    ]
 
 
 NAME_MARKERS = frozenset(
@@ -188,10 +236,12 @@ class SearchIndex:
             }
             tf: dict[str, float] = defaultdict(float)
             length = 0.0
+            normalised: dict[str, list[str]] = {}
             for fname, texts in fields.items():
                 weight = FIELD_WEIGHTS[fname]
-                for text in texts:
-                    terms = analyze(normalize(text))
+                normalised[fname] = [normalize(text) for text in texts]
+                for text in normalised[fname]:
+                    terms = analyze(text)
                     for term, count in terms.items():
                         tf[term] += weight * count
                         if term.startswith("w:"):
@@ -201,8 +251,24 @@ class SearchIndex:
             for term, value in tf.items():
                 postings[term][doc_id] = value
             lengths.append(length)
-            norm_name = normalize(name)
-            self.docs.append(Doc(str(matter["code"]), name, name_stem(norm_name), name_intents(norm_name)))
+            norm_name = normalised["name"][0]
+            situations = {normalize(n) for n in _situation_names(matter.get("situations"))}
+            quotes = (
+                [("关键词", t) for t in normalised["keywords"]]
+                + [("情形", t) for t in normalised["situations"] if t in situations]
+                + [("场景", t) for t in normalised["scenarios"]]
+                + [("名称", norm_name)]
+            )
+            self.docs.append(
+                Doc(
+                    str(matter["code"]),
+                    name,
+                    name_stem(norm_name),
+                    name_intents(norm_name),
+                    str(matter.get("department") or ""),
+                    tuple(quotes),
+                )
+            )
         self.n = len(self.docs)
         avg = (sum(lengths) / self.n) if self.n else 1.0
         norm = np.array([K1 * (1 - B + B * (length / avg if avg else 1.0)) for length in lengths])
@@ -283,11 +349,9 @@ class SearchIndex:
         if not LATIN_RUN.search(text):
             return text, extra
         # English phrases, longest first, on word boundaries.
-        for phrase in sorted((p for p in lexicon.ENGLISH if " " in p), key=len, reverse=True):
-            pattern = r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])"
-            if re.search(pattern, text):
-                zh = lexicon.ENGLISH[phrase]
-                text = re.sub(pattern, " " + " ".join(zh) + " ", text)
+        for pattern, zh in _english_phrases():
+            if " " in text and pattern.search(text):
+                text = pattern.sub(zh, text)
 
         def replace(match: re.Match[str]) -> str:
             word = match.group(0).strip("'’-")
@@ -341,7 +405,7 @@ class SearchIndex:
                     pieces.append(lexicon.ABBREVIATIONS[piece][0])
                     i = j
                     break
-                if j - i >= 3 and piece in self._initials:
+                if piece in self._initials:  # catalogue words by their initials (2+ letters)
                     pieces.append(self._ranked(self._initials[piece])[0])
                     i = j
                     break
@@ -352,7 +416,7 @@ class SearchIndex:
     def _ranked(self, words: list[str]) -> list[str]:
         return sorted(words, key=lambda w: (-self._weight.get(w, 0), -len(w), w))
 
-    def _correct(self, text: str) -> tuple[str, list[str]]:
+    def _correct(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """Typos and homophones: windows that are not words but one character off a known word."""
         fixes: list[tuple[int, int, str, float]] = []
         for run_match in CJK_RUN.finditer(text):
@@ -395,7 +459,7 @@ class SearchIndex:
         corrected = text
         for start, size, word, _ in sorted(taken, reverse=True):
             corrected = corrected[:start] + word + corrected[start + size :]
-        return corrected, [t[2] for t in taken]
+        return corrected, [(text[t[0] : t[0] + t[1]], t[2]) for t in taken]
 
     def _sound_alike(self, char: str, word: str, pos: int, size: int) -> float:
         syl = self._word_pinyin.get(word)
@@ -411,9 +475,9 @@ class SearchIndex:
             return 0.5  # a look-alike typed by shape (户口薄 → 户口簿)
         return 0.0
 
-    def _expand(self, texts: list[str], tokens: set[str]) -> list[tuple[str, tuple[str, ...]]]:
-        """Lexicon concepts the query mentions: (origin, alternative phrasings not already said)."""
-        found: list[tuple[str, tuple[str, ...]]] = []
+    def _expand(self, texts: list[str], tokens: set[str]) -> list[tuple[str, str, tuple[str, ...]]]:
+        """Lexicon concepts the query mentions: (origin, the phrase said, alternative phrasings not
+        already said). An alternative offered by two phrases counts once (取出来, 提出来 → 提取)."""
         pieces = {t[i : i + k] for t in texts for i in range(len(t)) for k in range(2, 9)}
 
         def present(term: str) -> bool:
@@ -421,13 +485,27 @@ class SearchIndex:
                 return term in tokens
             return term in pieces if len(term) <= 8 else any(term in t for t in texts)
 
-        for group in lexicon.SYNONYMS:
-            if any(present(term) for term in group):
-                found.append(("synonym", tuple(t for t in group if not present(t))))
-        for key, values in lexicon.COLLOQUIAL.items():
-            if present(key):
-                found.append(("colloquial", values))
-        return [(origin, alts) for origin, alts in found if alts]
+        triggers, entries = _lexicon_entries()
+        hit: set[int] = set()
+        for term in (pieces | tokens) & triggers.keys():
+            hit.update(triggers[term])
+        hit.update(triggers.get("", ()))  # phrases longer than any piece: checked below
+        offered: set[str] = set()
+        out = []
+        for i in sorted(hit):
+            origin, key, alts = entries[i]
+            if origin == "synonym":
+                said = [term for term in alts if present(term)]
+                if not said:
+                    continue
+                key, alts = said[0], tuple(t for t in alts if t not in said)
+            elif not present(key):
+                continue
+            fresh = tuple(a for a in alts if a not in offered)
+            if fresh:
+                offered.update(fresh)
+                out.append((origin, key, fresh))
+        return out
 
     def query_intents(self, texts: list[str]) -> dict[str, float]:
         intents: dict[str, float] = {}
@@ -449,10 +527,22 @@ class SearchIndex:
         text, latin_extra = self._latin(text)
         corrected, fixes = self._correct(text)
         texts = [text] if corrected == text else [text, corrected]
+        focus = focus_text(corrected)
+        focused = set(analyze(focus)) if focus else set()
+        labels: dict[str, str] = {}
 
-        def terms(source: str, origin: str) -> dict[str, float]:
+        def terms(source: str, origin: str, label: str | None = None) -> dict[str, float]:
             factor = ORIGIN_WEIGHTS[origin]
-            return {t: KIND_WEIGHTS[t[0]] * factor for t in analyze(source)}
+            out = {}
+            for t in analyze(source) if origin in ("query", "corrected") else analyze_phrase(source):
+                if t[0] != "u" and t[2:] in lexicon.STOPWORDS:
+                    continue
+                stressed = t in focused and t[2:] not in lexicon.NARRATIVE
+                weight = KIND_WEIGHTS[t[0]] * factor * (FOCUS_WEIGHT if stressed else 1.0)
+                if t[0] != "u":
+                    labels.setdefault(t, label or t[2:])
+                out[t] = weight
+            return out
 
         said = terms(text, "query")
         concepts: list[list[dict[str, float]]] = [[said]]
@@ -464,28 +554,60 @@ class SearchIndex:
                     credit[term] = max(credit.get(term, 0.0), COVERAGE_CREDIT[origin])
 
         if corrected != text:
-            concepts.append([{t: w for t, w in terms(corrected, "corrected").items() if t not in said}])
+            fixed = [{t: w for t, w in terms(corrected, "corrected").items() if t not in said}]
+            for typo, word in fixes:
+                for t in analyze(word):
+                    labels[t] = f"{typo}→{word}"
+            concepts.append(fixed)
             cover(concepts[-1], "corrected")
         if latin_extra:
             concepts.append([terms(word, origin) for word, origin in latin_extra])
             cover(concepts[-1], "latin")
         words = {t[2:] for t in said if t.startswith(("w:", "u:"))}
         expansions = self._expand(texts, words)
-        for origin, alternatives in expansions:
-            concepts.append([terms(alt, origin) for alt in alternatives])
+        for origin, key, alternatives in expansions:
+            stress = FOCUS_WEIGHT if focus and key in focus else 1.0
+            concepts.append(
+                [
+                    {t: w * stress for t, w in terms(alt, origin, f"{key}→{alt}").items()}
+                    for alt in alternatives
+                ]
+            )
             cover(concepts[-1], origin)
-        mentioned = texts + [alt for _, alts in expansions for alt in alts if alt in INTENT_WORDS]
+        mentioned = texts + [alt for _, _, alts in expansions for alt in alts if alt in INTENT_WORDS]
         intents = self.query_intents(mentioned)
+        if focus:
+            # in a story, an action told on the way (…网签再过户…) counts less than the one asked
+            asked = self.query_intents(
+                [focus]
+                + [alt for _, key, alts in expansions if key in focus for alt in alts if alt in INTENT_WORDS]
+            )
+            intents = {i: max(asked.get(i, 0.0), STORY_INTENT * v) for i, v in intents.items()}
         for intent, strength in intents.items():
             # Say the action the way matter names do (不见了 → 补领, 补发 …).
-            markers = lexicon.INTENTS[intent]["name"]
-            concepts.append([{t: w * strength for t, w in terms(m, "intent").items()} for m in markers])  # type: ignore[attr-defined]
-        info = {"text": text, "corrected": corrected, "fixes": fixes, "expansions": expansions}
-        return Query(concepts, intents, credit, info)
+            spec = lexicon.INTENTS[intent]
+            said_as: dict[str, float] = spec["query"]  # type: ignore[assignment]
+            named_as: tuple[str, ...] = spec["name"]  # type: ignore[assignment]
+            spoken = next((m for m in said_as if any(m in t for t in mentioned)), "")
+            concepts.append(
+                [
+                    {t: w * strength for t, w in terms(m, "intent", f"{spoken}→{m}" if spoken else m).items()}
+                    for m in named_as
+                ]
+            )
+        info = {
+            "text": text,
+            "corrected": corrected,
+            "fixes": fixes,
+            "focus": focus,
+            "expansions": [(origin, alts) for origin, _, alts in expansions],
+        }
+        return Query(concepts, intents, credit, info, labels)
 
     # -- ranking
 
-    def search(self, query: str, top: int = 5) -> Result:
+    def search(self, query: str, top: int = 5, explain: int | None = None) -> Result:
+        """The `top` best matters; the first `explain` of them (default all) say why."""
         stripped = (query or "").strip()
         if not stripped or not self.n:
             return Result(stripped, [])
@@ -512,12 +634,97 @@ class SearchIndex:
         best_score = scores[order[0]] if order else 0.0
         # Drop the long tail that matched only a stray character.
         order = [d for d in order if scores[d] >= 0.08 * best_score]
+        shown = order[: max(1, top)]
         hits = [
-            Hit(self.docs[d].code, self.docs[d].name, round(scores[d] / (scores[d] + SCORE_SCALE), 4))
-            for d in order[: max(1, top)]
+            Hit(
+                self.docs[d].code,
+                self.docs[d].name,
+                round(scores[d] / (scores[d] + SCORE_SCALE), 4),
+                self.docs[d].department,
+                why,
+            )
+            for d, why in zip(shown, self._whys(q, shown[:explain]) + [""] * len(shown), strict=False)
         ]
         ask = self._follow_up(order[:5], scores, q.intents)
         return Result(stripped, hits, ask, {"intents": q.intents, **q.info})
+
+    # -- why a result was offered
+
+    def _whys(self, q: Query, shown: list[int]) -> list[str]:
+        """Per shown matter, in Chinese and at most `WHY_CHARS` characters: the question's words that
+        matched it most (with the lexicon's or the spelling fix's reading: 走了→死亡) and where in
+        the matter they matched (a keyword, a 办事情形, a scenario)."""
+        if not shown:
+            return []
+        matched = self._matched(q, shown, "w")
+        bare = [d for d, terms in zip(shown, matched, strict=True) if not terms]
+        if bare:  # no word matched: the character pairs that did
+            pairs = dict(zip(bare, self._matched(q, bare, "b"), strict=True))
+            matched = [terms or pairs[d] for d, terms in zip(shown, matched, strict=True)]
+        return [self._why(q, d, terms) for d, terms in zip(shown, matched, strict=True)]
+
+    def _matched(self, q: Query, docs: list[int], kind: str) -> list[dict[str, float]]:
+        """Per matter, the query terms of one kind (w words, b bigrams) it contains, with their score."""
+        ids = np.asarray(docs, dtype=np.int64)
+        weights: dict[str, float] = {}
+        for concept in q.concepts:
+            for alternative in concept:
+                for term, weight in alternative.items():
+                    if term[0] == kind and len(term) > 3 and weight > weights.get(term, 0.0):
+                        weights[term] = weight
+        out: list[dict[str, float]] = [{} for _ in docs]
+        for term, weight in weights.items():
+            posting = self._postings.get(term)
+            if posting is None:
+                continue
+            at = np.minimum(np.searchsorted(posting[0], ids), len(posting[0]) - 1)
+            for k in np.flatnonzero(posting[0][at] == ids):
+                out[k][term] = weight * float(posting[1][at[k]])
+        return out
+
+    def _why(self, q: Query, d: int, matched: Mapping[str, float]) -> str:
+        ranked = sorted(matched, key=lambda t: (-matched[t], t))
+        read = {f"{typo}→{word}": word for typo, word in q.info["fixes"]}
+        # (word, label, what was said, said directly): 身份证 / 身粉证→身份证 are direct, 走了→死亡 not
+        pairs = []
+        for term in ranked[:12]:
+            label = q.labels[term]
+            pairs.append(
+                (term[2:], label, read.get(label, label.split("→")[0]), "→" not in label or label in read)
+            )
+        # a word inside another matched one (公积 in 公积金) says nothing more, unless said directly
+        pairs = [
+            p for p in pairs if not any(p[0] != o[0] and p[0] in o[0] and (o[3] or not p[3]) for o in pairs)
+        ]
+        direct = {p[2] for p in pairs if p[3]}
+        words: list[str] = []
+        labels: list[str] = []
+        shown: set[str] = set()
+        for word, label, said, is_direct in pairs:
+            if said in shown or (said in direct and not is_direct):
+                continue
+            shown.add(said)
+            labels.append(label)
+            words.append(word)
+        if not labels:
+            return "字面相近"
+        source = ""
+        for field_label, text in self.docs[d].quotes:
+            found = [w for w in words if w in text]
+            if found:
+                if field_label == "名称":
+                    source = "事项名称"
+                elif field_label == "场景":
+                    source = "常见情形相符"
+                else:
+                    source = f"{field_label}“{text}”"
+                break
+        for count in range(min(3, len(labels)), 0, -1):
+            said = "、".join(labels[:count])
+            for why in (f"{said}（{source}）" if source else said, said):
+                if len(why) <= WHY_CHARS:
+                    return why
+        return labels[0][: WHY_CHARS - 1] + "…"
 
     def _coverages(self, covered: Mapping[str, float]) -> Any:
         """Per matter: how much of its name (less its action words) the query speaks of."""
@@ -535,7 +742,7 @@ class SearchIndex:
         """Per matter: a boost when its name carries the action asked for, a penalty when it carries
         a conflicting one; with no action said, a slight preference for the plain matter."""
         if not intents:
-            return np.where(self._plain_mask, 1.05, 1.0)
+            return np.where(self._plain_mask, 1.1, 1.0)
         boost = np.ones(self.n)
         matched = np.zeros(self.n, dtype=bool)
         for intent, strength in intents.items():

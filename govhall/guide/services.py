@@ -120,12 +120,17 @@ def search_catalog(
         return {"query": text, "results": []}
     top = max(1, top)
     index = current_index()
-    result = index.search(text, top=max(top, FEEDBACK_POOL)).as_dict()
+    # only the shown results need a why: a result the learned ranking lifts says so instead
+    result = index.search(text, top=max(top, FEEDBACK_POOL), explain=top).as_dict()
     boost = learned_boosts(text) if learned else {}
     if boost:
         first = result["results"][0]["code"] if result["results"] else None
-        names = {d.code: d.name for d in index.docs if d.code in boost}
-        result["results"] = feedback.apply(result["results"], boost, names, top)
+        docs = {d.code: d for d in index.docs if d.code in boost}
+        result["results"] = feedback.apply(
+            result["results"], boost, {c: d.name for c, d in docs.items()}, top
+        )
+        for item in result["results"]:
+            _explain_learned(item, boost.get(item["code"], 0.0), docs.get(item["code"]))
         if result["results"] and result["results"][0]["code"] != first:
             result.pop("ask", None)  # the question was settled by staff or many citizens
     else:
@@ -135,6 +140,16 @@ def search_catalog(
         for item in result["results"]:
             item["route"] = by_code.get(item["code"])
     return result
+
+
+def _explain_learned(item: dict[str, Any], boost: float, doc: Any) -> None:
+    """A result the learned ranking moved says so in its `why`; one it added gets its department."""
+    if doc is not None:
+        item.setdefault("department", doc.department)
+    if boost > feedback.CLICK_CAP:  # only a staff correction weighs more than clicks can
+        item["why"] = "工作人员已确认此事项对应该问题"
+    elif not item.get("why"):
+        item["why"] = "多位办事群众选择了此事项" if boost > 0 else ""
 
 
 # ---------------------------------------------------------------- feedback
@@ -194,7 +209,7 @@ def record_click(query: str, matter: str, session: str) -> bool:
     text, key = _check(query, matter)
     if not (session or "").strip():
         raise FeedbackError("session must not be empty")
-    shown = {h.code for h in current_index().search(text, top=FEEDBACK_POOL).results}
+    shown = {h.code for h in current_index().search(text, top=FEEDBACK_POOL, explain=0).results}
     if matter not in shown:
         raise FeedbackError("that matter is not among the results for this question")
     subject = subject_hash(session.strip())

@@ -18,6 +18,9 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_RUN = re.compile(f"[{_CJK}]+")
 LATIN_RUN = re.compile(r"[a-z][a-z'’\-]*")
 TOKEN_RUN = re.compile(f"[{_CJK}]+|[a-z]+|[0-9]+")
+CLAUSE_BREAK = re.compile(r"[，。！？,.!?；;:：…~\s]+")
+LONG_QUERY_CHARS = 20  # from this many characters a question is a story: its question part weighs more
+FOCUS_BEFORE, FOCUS_AFTER = 12, 6  # characters read around a question word
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 _FUZZY_FINALS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
 
@@ -178,3 +181,26 @@ def analyze(text: str) -> dict[str, float]:
         elif run not in lexicon.STOPWORDS:
             counts["w:" + run] += 1
     return counts
+
+
+def focus_text(text: str) -> str:
+    """The question part of a long, rambling question: around each question word (怎么, 能不能, 吗 …)
+    the words just before it in its clause, and a few after. People tell the story first and ask last
+    ("…现在想先弄清楚交税这一步怎么办"): what they ask about is what they want done. Empty for a short
+    question (all of it is the question) or one without a question word."""
+    if sum(len(run) for run in CJK_RUN.findall(text)) < LONG_QUERY_CHARS:
+        return ""
+    spans = []
+    for clause in CLAUSE_BREAK.split(text):
+        for marker in lexicon.QUESTION_MARKERS:
+            at = clause.find(marker)
+            if at >= 0:
+                spans.append(clause[max(0, at - FOCUS_BEFORE) : at + len(marker) + FOCUS_AFTER])
+    return " ".join(spans)
+
+
+@lru_cache(maxsize=8192)
+def analyze_phrase(text: str) -> dict[str, float]:
+    """`analyze` of a lexicon phrase, remembered: the same few thousand phrases come back in every
+    query's expansion. The answer is shared: do not change it."""
+    return analyze(text)

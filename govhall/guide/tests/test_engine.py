@@ -130,6 +130,64 @@ def test_any_text_gets_a_well_formed_answer(sample_index: SearchIndex, text: str
     assert len(result.results) <= 4
     scores = [h.score for h in result.results]
     assert scores == sorted(scores, reverse=True)
+    assert all(h.why and len(h.why) <= 30 and h.department for h in result.results)
+
+
+@pytest.mark.parametrize(
+    ("query", "said", "source"),
+    [
+        ("身份证丢了", ["身份证", "丢了"], ""),
+        ("老爷子走了 户口怎么办", ["走了→死亡", "户口"], "事项名称"),  # lexicon reading shown
+        ("身粉证补办", ["身粉证→身份证"], ""),  # spelling fix shown
+        ("孩子刚生下来怎么上户口", ["上户口"], "报户口"),  # the matching keyword is quoted
+    ],
+)
+def test_why_names_the_words_that_matched_and_where(
+    sample_index: SearchIndex, query: str, said: list[str], source: str
+) -> None:
+    hit = sample_index.search(query, top=1).results[0]
+    assert all(part in hit.why for part in said), hit.why
+    assert source in hit.why, hit.why
+    assert len(hit.why) <= 30
+    assert hit.department == "公安局"
+
+
+def test_a_long_story_is_read_for_what_it_asks() -> None:
+    """The question part of a story (the words before 怎么办) outweighs what it tells on the way."""
+    index = SearchIndex(
+        [
+            {"code": "TAX", "name": "存量房交易税费申报", "keywords": ["二手房交税"], "department": "税务局"},
+            {"code": "DEED", "name": "房屋转移登记", "keywords": ["二手房过户", "买房办证"]},
+            {"code": "SIGN", "name": "存量房买卖合同网签备案", "keywords": ["二手房网签"]},
+        ]
+    )
+    story = "我在这边买了套二手房，中介说要先网签再过户，办证的事以后再说，我想先弄清楚交税这一步怎么办"
+    assert top(index, story) == ["TAX"]
+    assert top(index, "二手房过户要带什么") == ["DEED"]
+
+
+def test_pinyin_initials_combine_known_abbreviations_and_catalogue_words() -> None:
+    index = SearchIndex(
+        [
+            {"code": "DB", "name": "最低生活保障申请", "keywords": ["低保"]},
+            {"code": "TK", "name": "特困人员救助供养申请"},
+            {"code": "GJJ", "name": "住房公积金提取(租赁住房)"},
+        ]
+    )
+    assert top(index, "dbsq") == ["DB"]  # db (低保) + sq (申请)
+    assert top(index, "gjjtq") == ["GJJ"]
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("阿拉爷爷走脱了户口哪能弄", "331082-GA-6680"),  # a dialect word of the death family
+        ("爷爷过辈了户口要销掉", "331082-GA-6680"),
+        ("replace a lost ID card", "331082-GA-8582"),  # "replace" alone does not mean renewal
+    ],
+)
+def test_lexicon_families_reach_the_matter(sample_index: SearchIndex, query: str, code: str) -> None:
+    assert top(sample_index, query) == [code]
 
 
 @pytest.mark.parametrize(

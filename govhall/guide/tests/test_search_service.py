@@ -60,7 +60,36 @@ def test_stdin_json_prints_one_object_per_line_in_order(sample_catalogue: None) 
     assert lines[2]["results"][0]["code"] == ID_CARD_REISSUE
     assert lines[3]["results"][0]["code"] == DIVORCE
     assert all(len(line["results"]) <= 3 for line in lines)
-    assert set(lines[0]["results"][0]) == {"code", "name", "score"}
+    first = lines[0]["results"][0]
+    assert set(first) == {"code", "name", "score", "department", "why"}
+    assert first["department"] == "公安局"
+    assert "护照" in first["why"] and len(first["why"]) <= 30
+
+
+def test_each_result_says_its_department_and_why_it_was_offered(sample_catalogue: None) -> None:
+    results = services.search_catalog("身份证丢了怎么办", top=3)["results"]
+    assert results[0]["code"] == ID_CARD_REISSUE
+    assert results[0]["department"] == "公安局"
+    why = results[0]["why"]
+    assert "身份证" in why and "丢了" in why and len(why) <= 30
+    body = Client().get("/api/v1/guide/search", {"q": "身份证丢了怎么办", "top": 3}).json()
+    assert [(r["department"], r["why"]) for r in body["results"]] == [
+        (r["department"], r["why"]) for r in results
+    ]
+    # the table shows them too
+    assert "公安局 · " in run_search("身份证丢了怎么办", "--top", "1")
+
+
+def test_a_staff_correction_says_so_in_why(sample_catalogue: None) -> None:
+    from django.contrib.auth import get_user_model
+
+    clerk = get_user_model().objects.create_user("clerk")
+    question = "想和老伴分开过"
+    services.record_correction(question, DIVORCE, clerk)
+    first = services.search_catalog(question, top=3)["results"][0]
+    assert first["code"] == DIVORCE
+    assert first["department"] == "民政局"
+    assert "工作人员" in first["why"]
 
 
 def test_the_table_shows_the_follow_up_question(sample_catalogue: None) -> None:

@@ -61,6 +61,8 @@ class Command(BaseCommand):
         self.stdout.write(f"» {result['query']}")
         for rank, item in enumerate(result["results"], start=1):
             self.stdout.write(f"  {rank}. {item['score']:.3f}  {item['code']}  {item['name']}")
+            if item.get("why"):
+                self.stdout.write(f"       {item.get('department') or ''} · {item['why']}")
             route = item.get("route")
             if route:
                 line = f"       {route['channel_label']}: {route['howto']}"
