@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,8 @@ from govhall.queueing import queries
 from govhall.queueing.errors import QueueError
 from govhall.web import qr
 from govhall.web.manage import manage_view
+
+log = logging.getLogger("govhall.appointments")
 
 WEEKDAYS = "一二三四五六日"
 
@@ -86,6 +89,19 @@ def book_index(request: HttpRequest) -> HttpResponse:
     return render(request, "appointments/book_index.html", {"halls": halls})
 
 
+def _tell_conversation(token: str, booking: Booking) -> None:
+    """A booking opened from a 政小云 answer card ends that conversation at a window. The booking
+    stands whatever happens here: an unknown or expired token is only logged."""
+    if not token:
+        return
+    from govhall.assistant import services as assistant
+
+    try:
+        assistant.record_booking(assistant.conversation_of(token), booking)
+    except QueueError as exc:
+        log.info("booking %s: conversation not recorded: %s", booking.code, exc.detail)
+
+
 def book_hall(request: HttpRequest, hall: str) -> HttpResponse:
     target = _hall(hall)
     matters = _matters(target)
@@ -119,6 +135,7 @@ def book_hall(request: HttpRequest, hall: str) -> HttpResponse:
         except ValueError:
             error = "请选择一个预约时段"
         else:
+            _tell_conversation(form.get("conversation", ""), booking)
             return redirect("appointments:booking", code=booking.code)
     return render(
         request,
@@ -133,6 +150,7 @@ def book_hall(request: HttpRequest, hall: str) -> HttpResponse:
             "error": error,
             "form": request.POST,
             "priority_kinds": calling.settings_of(target.policy)["priority_kinds"],
+            "conversation": (request.POST.get("conversation") or request.GET.get("c") or "")[:40],
             "identity_kinds": details.IDENTITY_KINDS,
         },
     )

@@ -291,6 +291,18 @@ def book(
     if hall is None:
         raise NotFound(f"没有这个大厅 (no hall {hall_code!r})")
     booking = appointments.book(hall, matter_code=matter_code, slot_id=slot, subject=subject, phone=phone)
+    record_booking(conversation, booking)
+    return booking
+
+
+def record_booking(conversation: Conversation, booking: Any) -> None:
+    """A booking made for this conversation (from its answer card, here or on the booking page):
+    the conversation ends at a window and says so. Recording the same booking twice adds nothing."""
+    from govhall.appointments import services as appointments
+
+    if conversation.booking_code == booking.code:
+        return
+    hall = booking.hall
     with transaction.atomic():
         _ended_at_window(conversation, booking_code=booking.code)
         when = appointments.local_text(booking.slot.start, hall)
@@ -301,7 +313,6 @@ def book(
             {"kind": "booking", "booking": booking.code, "hall": hall.code},
             inbox=conversation.state != State.BOT,
         )
-    return booking
 
 
 def _ended_at_window(conversation: Conversation, **fields: str) -> None:

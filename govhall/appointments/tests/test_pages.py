@@ -159,3 +159,28 @@ def test_the_kiosk_entry_and_ticket_details_templates_render(city: Hall) -> None
     }
     html = render_to_string("appointments/ticket_details.html", {"ticket_details": details})
     assert "居民身份证：已通过电子证照核验" in html and "户口簿：需现场提交" in html and "亲友代办" in html
+
+
+def test_a_booking_opened_from_a_conversation_ends_it_at_a_window(city: Hall) -> None:
+    from govhall.assistant import services as assistant
+    from govhall.assistant.models import Conversation, Outcome
+
+    talk = assistant.start()
+    client = Client()
+    with time_machine.travel(MONDAY_8AM, tick=False):
+        html = client.get(f"/book/city/?matter={HUKOU}&c={talk.token}").content.decode()
+        assert f'name="conversation" value="{talk.token}"' in html
+        fields = {"matter": HUKOU, "day": "2026-03-02", "subject": ID_LI, "phone": PHONE_LI}
+        done = client.post("/book/city/", {**fields, "slot": _slot_ids(html)[0], "conversation": talk.token})
+        assert done.status_code == 302
+        # an unknown conversation does not stop a booking
+        stranger = {**fields, "subject": "330102199203034321", "phone": "13900001111"}
+        other = client.post(
+            "/book/city/", {**stranger, "slot": _slot_ids(html)[1], "conversation": "nosuchtoken1"}
+        )
+        assert other.status_code == 302
+    talk = Conversation.objects.get(pk=talk.pk)
+    assert Booking.objects.count() == 2
+    booking = Booking.objects.get(code=talk.booking_code)
+    assert talk.outcome == Outcome.WINDOW and booking.hall.code == "city"
+    assert talk.messages.filter(payload__kind="booking").count() == 1

@@ -311,7 +311,8 @@
             ])
           : null,
         take,
-        el("a", { className: "book", href: "/book/" + encodeURIComponent(hall.hall) + "/?matter=" + encodeURIComponent(matter.code) }, [
+        el("a", { className: "book", href: "/book/" + encodeURIComponent(hall.hall) + "/?matter=" + encodeURIComponent(matter.code) +
+            (state.token ? "&c=" + encodeURIComponent(state.token) : "") }, [
           "预约",
           el("span", { className: "visually-hidden", text: "（" + hall.name + "）" }),
         ]),
