@@ -11,26 +11,13 @@ from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
 from govhall.accounts.auth import staff_auth
+from govhall.apischema import ERRORS
 from govhall.assistant import queries, services
 from govhall.queueing import ratelimit
 from govhall.queueing.api import TicketOut
 from govhall.queueing.errors import Forbidden
 
 router = Router(tags=["assistant"])
-
-
-class Detail(Schema):
-    detail: Any
-
-
-ERRORS: dict[int, type[Schema]] = {
-    400: Detail,
-    401: Detail,
-    403: Detail,
-    404: Detail,
-    409: Detail,
-    422: Detail,
-}
 
 
 class MessageOut(Schema):

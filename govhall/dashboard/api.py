@@ -10,15 +10,12 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from govhall.apischema import Detail
 from govhall.dashboard import figures
 from govhall.halls.models import Hall
 from govhall.queueing.errors import NotFound
 
 router = Router(tags=["dashboard"])
-
-
-class Detail(Schema):
-    detail: Any
 
 
 class Kpi(Schema):

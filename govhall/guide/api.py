@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from govhall.accounts.auth import staff_auth
+from govhall.apischema import ERRORS, Detail
 
 router = Router(tags=["guide"])
 
@@ -87,13 +88,6 @@ def search(
     answer = search_catalog(q, top=top, lat=lat, lon=lon, routes=True)
     record_search(q, answer)  # a question nobody found goes to the managers' 问题转知识 list
     return answer
-
-
-class Detail(Schema):
-    detail: str
-
-
-ERRORS: dict[int, type[Schema]] = {401: Detail, 403: Detail, 404: Detail, 422: Detail}
 
 
 class ClickIn(Schema):

@@ -15,16 +15,13 @@ from ninja import Query, Router, Schema
 from govhall.accounts.auth import staff_auth
 from govhall.accounts.models import Role
 from govhall.accounts.services import can_act, role_of
+from govhall.apischema import ERRORS
 from govhall.monitor import actions, queries, services
 from govhall.monitor.models import Alert
 from govhall.queueing.errors import Forbidden, NotFound
 
 router = Router(tags=["monitor"])
 KindName = Literal["overtime", "yellow", "red", "flow", "wait"]
-
-
-class Detail(Schema):
-    detail: Any
 
 
 class ActionOut(Schema):
@@ -123,9 +120,6 @@ class Recommendation(Schema):
     windows_to_open: list[WindowChoice]
     tidal_open: list[OpenTidal]
     quiet_zones: list[QuietZone]
-
-
-ERRORS: dict[int, type[Schema]] = {401: Detail, 403: Detail, 404: Detail, 409: Detail, 422: Detail}
 
 
 def _scoped(request: HttpRequest, alert_id: int, needed: str) -> Alert:

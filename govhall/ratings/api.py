@@ -17,6 +17,7 @@ from ninja import Query, Router, Schema, Status
 
 from govhall.accounts.auth import staff_auth
 from govhall.accounts.services import can_act, role_of
+from govhall.apischema import Detail
 from govhall.halls.models import Hall
 from govhall.queueing import ratelimit
 from govhall.queueing.errors import Forbidden, NotFound, Unprocessable
@@ -25,10 +26,6 @@ from govhall.ratings import queries, services
 from govhall.ratings.models import Case, Rating, Step
 
 router = Router(tags=["ratings"])
-
-
-class Detail(Schema):
-    detail: Any
 
 
 class RatingIn(Schema):

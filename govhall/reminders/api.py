@@ -21,6 +21,7 @@ from ninja.files import UploadedFile
 from govhall.accounts.auth import staff_auth
 from govhall.accounts.models import RANK, Role
 from govhall.accounts.services import role_of
+from govhall.apischema import ERRORS, Detail
 from govhall.importing import ImportFailed
 from govhall.monitor.notifiers import sign
 from govhall.queueing.errors import Forbidden, NotFound, QueueError
@@ -29,13 +30,6 @@ from govhall.reminders import queries, services, sms
 router = Router(tags=["reminders"])
 LOOPBACK = {"127.0.0.1", "::1"}
 MAX_SKEW_SECONDS = 300
-
-
-class Detail(Schema):
-    detail: Any
-
-
-ERRORS: dict[int, type[Schema]] = {400: Detail, 401: Detail, 403: Detail, 404: Detail, 422: Detail}
 
 
 class ReminderOut(Schema):

@@ -13,16 +13,13 @@ from ninja.files import UploadedFile
 
 from govhall.accounts.auth import staff_auth
 from govhall.accounts.services import can_act
+from govhall.apischema import Detail
 from govhall.halls.models import Hall, Window
 from govhall.queueing.errors import Forbidden, NotFound
 from govhall.remotehelp import queries, services
 from govhall.remotehelp.models import RemoteSession
 
 router = Router(tags=["remotehelp"], auth=staff_auth)
-
-
-class Detail(Schema):
-    detail: Any
 
 
 class MaterialOut(Schema):

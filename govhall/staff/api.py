@@ -19,26 +19,13 @@ from ninja.files import UploadedFile
 from govhall.accounts.auth import staff_auth
 from govhall.accounts.models import Role
 from govhall.accounts.services import can_act
+from govhall.apischema import ERRORS
 from govhall.importing import ImportFailed
 from govhall.staff import attendance, performance, services
 from govhall.staff.errors import Forbidden, NotFound, StaffError
 from govhall.staff.models import Asset, LeaveRequest, Punch, StaffProfile
 
 router = Router(tags=["staff"], auth=staff_auth)
-
-
-class Detail(Schema):
-    detail: Any
-
-
-ERRORS: dict[int, type[Schema]] = {
-    400: Detail,
-    401: Detail,
-    403: Detail,
-    404: Detail,
-    409: Detail,
-    422: Detail,
-}
 
 
 def _errors(view: Callable[..., Any]) -> Callable[..., Any]:
