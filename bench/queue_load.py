@@ -3,7 +3,9 @@
 1,000 tickets issued by 100 concurrent clients at 50 tickets/s in bursts (10% resent with the
 same Idempotency-Key) while 14 windows loop call-next → start → finish. Reports p50/p99 of issue
 and call-next and checks the invariants (no ticket called twice, no number repeated or skipped,
-none lost).
+none lost). Also reports the CPU each part used during the load (server processes, background
+worker, PostgreSQL backends, this load generator) and the server's CPU per request: on a shared
+2-core box that says where the cores went.
 
     .venv/bin/python bench/queue_load.py [--database postgres://postgres@127.0.0.1:5432/govhall_bench]
         [--workers 2] [--redis redis://127.0.0.1:6379/0] [--rate 50] [--tickets 1000]
@@ -29,6 +31,77 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 GOVHALL = str(ROOT / ".venv" / "bin" / "govhall")
 ZONES = ["A", "B", "C", "D"]
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process (its threads included), from /proc; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def descendants(pid: int) -> list[int]:
+    found = children(pid)
+    return found + [d for child in found for d in descendants(child)]
+
+
+def backends(database: str) -> list[int]:
+    """PostgreSQL backend processes connected to the benchmark database."""
+    import psycopg
+
+    base, name = database.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name]
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+class CpuShares:
+    """CPU of `govhall serve`'s server processes and worker, of the database's backends and of
+    this process, between start() and stop()."""
+
+    def __init__(self, serve: int, database: str) -> None:
+        self.serve, self.database = serve, database
+
+    def parts(self) -> dict[str, list[int]]:
+        server: list[int] = []
+        worker: list[int] = []
+        for child in children(self.serve):
+            if b"worker" in Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0"):  # govhall worker
+                worker.append(child)
+            else:  # uvicorn, and with --workers N its N processes
+                server += [child, *descendants(child)]
+        parts = {"server": server, "worker": worker, "client": [os.getpid()]}
+        if self.database.startswith("postgres"):
+            parts["postgres"] = backends(self.database)
+        return parts
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+        self.before = {pid: cpu_seconds(pid) for pids in self.parts().values() for pid in pids}
+
+    def stop(self, requests: int) -> dict[str, float]:
+        wall = time.perf_counter() - self.started
+        used = {
+            name: sum(cpu_seconds(pid) - self.before.get(pid, 0.0) for pid in pids)
+            for name, pids in self.parts().items()
+        }
+        out = {f"{name}_cores": round(seconds / wall, 2) for name, seconds in used.items()}
+        out["server_cpu_ms_per_request"] = round(used["server"] / max(1, requests) * 1000, 2)
+        return out
 
 
 def free_port() -> int:
@@ -97,6 +170,7 @@ async def run_load(base: str, token: str, tickets: int, rate: float, clients: in
     issued: dict[str, str] = {}
     errors: Counter[str] = Counter()
     served: list[str] = []
+    actions: list[int] = []
     done = asyncio.Event()
     connector = aiohttp.TCPConnector(limit=clients + 20)
     timeout = aiohttp.ClientTimeout(total=30)
@@ -153,6 +227,7 @@ async def run_load(base: str, token: str, tickets: int, rate: float, clients: in
                 tid = json.loads(text)["id"]
                 for action in ("start", "finish"):
                     async with client.post(f"/api/v1/tickets/{tid}/{action}", headers=headers) as a:
+                        actions.append(a.status)
                         if a.status != 200:
                             errors[f"{action} {a.status}"] += 1
                             print(action, a.status, (await a.text())[:200], file=sys.stderr, flush=True)
@@ -176,6 +251,7 @@ async def run_load(base: str, token: str, tickets: int, rate: float, clients: in
         async with client.get("/api/v1/halls/bench/status") as r:
             log = await r.json()
     return {
+        "requests": len(issue_lat) + len(call_lat) + len(actions),
         "issue_lat": issue_lat,
         "call_lat": call_lat,
         "issued": issued,
@@ -233,7 +309,10 @@ def main() -> int:
                     break
             except httpx.HTTPError:
                 time.sleep(0.25)
+        shares = CpuShares(server.pid, args.database)
+        shares.start()
         result = asyncio.run(run_load(base, token, args.tickets, args.rate, args.clients))
+        cpu = shares.stop(result["requests"])  # type: ignore[arg-type]
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -251,6 +330,7 @@ def main() -> int:
         "call_p99_ms": round(pct(result["call_lat"], 99), 1),
         "issue_seconds": round(result["issue_seconds"], 1),  # type: ignore[arg-type]
         "errors": dict(result["errors"]),
+        "cpu": cpu,
         "invariant_violations": problems,  # type: ignore[call-overload]
     }
     print(json.dumps(summary, ensure_ascii=False))

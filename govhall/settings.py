@@ -122,9 +122,11 @@ else:
     # Under ASGI every request may run in its own thread: a bounded pool per process, not
     # persistent per-thread connections, keeps PostgreSQL below max_connections under load.
     _db["CONN_MAX_AGE"] = 0
+    _pool_size = int(os.environ.get("GOVHALL_DB_POOL_SIZE", "16"))
     _db.setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 1,
-        "max_size": int(os.environ.get("GOVHALL_DB_POOL_SIZE", "16")),
+        # opened when a server process starts (govhall.asgi), so a first burst finds connections
+        "min_size": min(_pool_size, int(os.environ.get("GOVHALL_DB_POOL_MIN", "4"))),
+        "max_size": _pool_size,
         "timeout": 30,
     }
     # One test database per run, so several test runs against one server never collide.
@@ -177,6 +179,9 @@ GOVHALL = {
     "MAX_RECALLS": int(os.environ.get("GOVHALL_MAX_RECALLS", "3")),
     "DEFAULT_SERVICE_SECONDS": 300,
     "EVENT_POLL_SECONDS": float(os.environ.get("GOVHALL_EVENT_POLL_SECONDS", "0.5")),
+    # HTTP requests one server process runs at once (govhall.handlers), at most the database
+    # pool's size: more would only wait for a connection
+    "HTTP_THREADS": int(os.environ.get("GOVHALL_HTTP_THREADS", os.environ.get("GOVHALL_DB_POOL_SIZE", "16"))),
 }
 
 LOGGING = {

@@ -9,8 +9,8 @@ from ninja import Header, Router, Schema, Status
 
 from govhall.accounts.auth import staff_auth
 from govhall.accounts.services import can_act
-from govhall.halls.models import Hall, Window, Zone
-from govhall.queueing import queries, ratelimit, services
+from govhall.halls.models import Hall, Window
+from govhall.queueing import queries, ratelimit, services, sql
 from govhall.queueing.errors import Forbidden, NotFound
 from govhall.queueing.models import Ticket
 
@@ -119,7 +119,7 @@ def _window(hall: Hall, code: str) -> Window:
 
 def _hall_window(hall: str, window: str) -> Window:
     """A window with its hall, in one query (call-next is the hottest staff call)."""
-    found = Window.objects.select_related("hall").filter(hall__code=hall, code=window).first()
+    found = sql.window_with_hall(hall, window)
     if found is None:
         raise NotFound(f"hall {_hall(hall).code} has no window {window!r}")
     return found
@@ -142,7 +142,7 @@ def issue(
     ratelimit.check(request, "issue")
     zone = None
     if payload.zone:  # the hall comes along with its zone: one query for both
-        zone = Zone.objects.select_related("hall").filter(hall__code=hall, code=payload.zone).first()
+        zone = sql.zone_with_hall(hall, payload.zone)
     target = zone.hall if zone is not None else _hall(hall)
     actor = request.user if request.user.is_authenticated else None
     ticket, created = services.issue_ticket(

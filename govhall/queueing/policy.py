@@ -4,7 +4,7 @@ Keys (all optional):
   priority_first        true   — priority / green-channel tickets go first
   priority_cap          0      — after this many priority calls in a row at a window, call a
                                  normal ticket if one waits (0 = no cap)
-  zone_weights          {}     — zone code → weight; a ticket's wait counts `weight` times
+  zone_weights          {}     — zone code → weight (≥ 0); a ticket's wait counts `weight` times
                                  when comparing zones at a comprehensive window
   transfer_keeps_place  true   — a transferred ticket keeps its place (issue time) in the new zone
   max_recalls           3      — how often a called ticket may be announced again
@@ -94,7 +94,11 @@ class Head:
 
 
 def choose(heads: list[Head], policy: dict[str, Any], priority_streak: int, now: dt.datetime) -> list[Head]:
-    """Heads in the order this window should try them (the first that can be claimed wins)."""
+    """Heads in the order this window should try them (the first that can be claimed wins).
+
+    Given more than the heads — the first few tickets of each line, in queue order — it ranks
+    them all the same way: within a line a later ticket never outranks an earlier one, so the
+    first is still the best head, and the rest are what to call if the better ones are taken."""
     rules = settings_of(policy)
     weights = rules["zone_weights"] or {}
     cap = int(rules["priority_cap"] or 0)
@@ -102,7 +106,8 @@ def choose(heads: list[Head], policy: dict[str, Any], priority_streak: int, now:
 
     def key(head: Head) -> tuple[int, float, dt.datetime]:
         wait = (now - head.queued_at).total_seconds()
-        weighted = wait * float(weights.get(head.zone_code, 1.0))
+        # a weight below 0 would rank a line's later tickets before its earlier ones: count it as 0
+        weighted = wait * max(0.0, float(weights.get(head.zone_code, 1.0)))
         first = head.priority > 0 and rules["priority_first"] and not capped
         return (0 if first else 1, -weighted, head.queued_at)
 

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, F, Min
 from django.db.models import Window as Over
 from django.db.models.functions import RowNumber
 
 from govhall import clock
 from govhall.halls.models import Hall, Window, Zone
 from govhall.queueing import policy as calling
+from govhall.queueing import sql
 from govhall.queueing.models import AT_WINDOW, Status, Ticket
 
 RECENT_SERVED = 30
@@ -22,12 +23,7 @@ def position(ticket: Ticket) -> int | None:
     """People ahead in the ticket's zone line, under the same ordering the windows use."""
     if ticket.status != Status.WAITING:
         return None
-    ahead = (
-        Q(priority__gt=ticket.priority)
-        | Q(priority=ticket.priority, queued_at__lt=ticket.queued_at)
-        | Q(priority=ticket.priority, queued_at=ticket.queued_at, serial__lt=ticket.serial)
-    )
-    return Ticket.objects.filter(ahead, zone_id=ticket.zone_id, status=Status.WAITING).count()
+    return sql.position(ticket)
 
 
 def mean_service_seconds(zone_id: int) -> float:

@@ -12,16 +12,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Value
-from django.db.models import Window as Window_
-from django.db.models.functions import Coalesce, RowNumber
 
 from govhall import clock
 from govhall.halls import queries as hall_queries
 from govhall.halls.models import Hall, Window, Zone, ZoneMatter
 from govhall.queueing import policy as calling
+from govhall.queueing import sql
 from govhall.queueing.errors import Conflict, NotFound, Unprocessable
-from govhall.queueing.models import AT_WINDOW, Channel, DailyCounter, Status, Ticket, TicketEvent
+from govhall.queueing.models import AT_WINDOW, Channel, DailyCounter, Status, Ticket
 from govhall.queueing.subjects import pseudonymize
 from govhall.realtime import services as realtime
 
@@ -72,7 +70,7 @@ def _audit(
     window: Window | None = None,
     **detail: Any,
 ) -> None:
-    TicketEvent.objects.create(
+    sql.insert_event(
         ticket=ticket,
         action=action,
         from_status=before,
@@ -147,7 +145,7 @@ def issue_ticket(
             if channel == Channel.REMOTE and subject:
                 _check_remote_limit(hall, subject, day)
             serial = _next_serial(hall, zone, day)
-            ticket = Ticket.objects.create(
+            ticket = Ticket(
                 id=new_ticket_id(),
                 hall=hall,
                 zone=zone,
@@ -164,6 +162,7 @@ def issue_ticket(
                 queued_at=now,
                 idempotency_key=idempotency_key or None,
             )
+            sql.insert(ticket)
             _audit(ticket, "issue", "", now, actor, channel=channel)
             _publish(ticket, "ticket.issued")
     except IntegrityError:
@@ -179,11 +178,7 @@ def issue_ticket(
 def _by_key(hall: Hall, idempotency_key: str | None) -> Ticket | None:
     if not idempotency_key:
         return None
-    return (
-        Ticket.objects.select_related("hall", "zone")
-        .filter(hall=hall, idempotency_key=idempotency_key)
-        .first()
-    )
+    return sql.ticket_by_key(hall, idempotency_key)
 
 
 def _check_remote_limit(hall: Hall, subject: str, day: dt.date) -> None:
@@ -193,75 +188,52 @@ def _check_remote_limit(hall: Hall, subject: str, day: dt.date) -> None:
         raise Conflict(f"每人每天最多远程取号{limit}次 (remote ticket limit reached for today)")
 
 
-def _heads(window: Window) -> list[calling.Head]:
-    """The first waiting ticket of each priority and normal line of the window's zones, in one query."""
-    first_in_line = Window_(
-        RowNumber(), partition_by=[F("zone_id"), F("priority")], order_by=[F("queued_at"), F("serial")]
-    )
-    rows = (
-        Ticket.objects.filter(zone__windows=window, status=Status.WAITING)
-        .annotate(place=first_in_line)
-        .filter(place=1)
-        .values_list("id", "zone__code", "priority", "queued_at")
-    )
-    return [calling.Head(tid, zone, 1 if level else 0, queued) for tid, zone, level, queued in rows]
+# Tickets of each line one call considers, so that windows calling at the same instant step over
+# the tickets the others are claiming (PostgreSQL's SKIP LOCKED) instead of starting over.
+LOOKAHEAD = 10
 
 
 def call_next(window: Window, actor: Any = None) -> Ticket | None:
-    """Call the next ticket for this window, or None when nobody waits for its zones."""
+    """Call the next ticket for this window, or None when nobody waits for its zones.
+
+    The hall's policy ranks the first tickets of every line the window serves; one statement then
+    claims the best-ranked one that still waits and that no other window is claiming right now."""
     with transaction.atomic(durable=True):
-        locked = (
-            Window.objects.select_for_update(of=("self",)).select_related("hall").filter(pk=window.pk).first()
-        )
-        if locked is None:
-            raise NotFound("no such window")
-        window = locked
+        try:
+            current = sql.lock_window(window)
+        except Window.DoesNotExist:
+            raise NotFound("no such window") from None
         if window.state != Window.State.OPEN:
             raise Conflict(f"{window.name} is {window.state}: open it before calling")
-        current = (
-            Ticket.objects.filter(window=window, status__in=AT_WINDOW).values_list("number", "status").first()
-        )
         if current:
             raise Conflict(f"{window.name} still has {current[0]} ({current[1]}): finish it first")
         for _attempt in range(20):
-            heads = _heads(window)
-            if not heads:
+            lines = sql.candidates(window, LOOKAHEAD)
+            if not lines:
                 return None
-            # read the clock after the heads: a ticket committed just now was issued before it
+            # read the clock after the lines: a ticket committed just now was issued before it
             now = clock.now()
-            order = calling.choose(heads, window.hall.policy, window.priority_streak, now)
-            candidates = Ticket.objects.select_related("zone").filter(
-                pk__in=[h.ticket_id for h in order], status=Status.WAITING
-            )
-            if connection.vendor == "postgresql":
-                # lock the heads nobody else holds; a head another window is claiming is skipped
-                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-            rows = {t.pk: t for t in candidates}
-            for head in order:
-                ticket = rows.get(head.ticket_id)
-                if ticket is None:
-                    continue
-                claimed = Ticket.objects.filter(pk=ticket.pk, status=Status.WAITING).update(
-                    status=Status.CALLED,
-                    window=window,
-                    window_code=window.code,
-                    last_called_at=now,
-                    # a transferred ticket keeps its first call: a wait ends at the first call
-                    called_at=Coalesce(F("called_at"), Value(now)),
-                )
-                if claimed != 1:
-                    continue
-                ticket.status, ticket.window, ticket.window_code = Status.CALLED, window, window.code
-                ticket.last_called_at = now
-                ticket.called_at = ticket.called_at or now
-                ticket.hall = window.hall
-                streak = window.priority_streak + 1 if ticket.priority else 0
-                if streak != window.priority_streak:
-                    window.priority_streak = streak
-                    window.save(update_fields=["priority_streak"])
-                _audit(ticket, "call", Status.WAITING, now, actor, window)
-                _publish(ticket, "ticket.called", window={"code": window.code, "name": window.name})
-                return ticket
+            heads = [
+                calling.Head(tid, zone.code, 1 if level else 0, queued) for tid, level, queued, zone in lines
+            ]
+            ranked = [
+                h.ticket_id for h in calling.choose(heads, window.hall.policy, window.priority_streak, now)
+            ]
+            # every candidate being claimed by other windows: wait for them to finish rather than
+            # spin, then take what is left (a claim that rolled back leaves its ticket waiting)
+            ticket = sql.claim(ranked, window, now) or sql.claim(ranked, window, now, wait=True)
+            if ticket is None:  # every candidate was taken meanwhile: look again
+                continue
+            sql.attach(ticket, "hall", window.hall)
+            sql.attach(ticket, "zone", next(zone for tid, _, _, zone in lines if tid == ticket.pk))
+            sql.attach(ticket, "window", window)
+            streak = window.priority_streak + 1 if ticket.priority else 0
+            if streak != window.priority_streak:
+                window.priority_streak = streak
+                sql.update(window, ["priority_streak"])
+            _audit(ticket, "call", Status.WAITING, now, actor, window)
+            _publish(ticket, "ticket.called", window={"code": window.code, "name": window.name})
+            return ticket
         raise Conflict("the queue is changing fast; try again")
 
 
@@ -276,12 +248,7 @@ def perform(
         raise NotFound(f"unknown action {action!r}")
     allowed, target, event_type = TRANSITIONS[action]
     with transaction.atomic(durable=True):
-        ticket = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("hall", "zone", "window")
-            .filter(pk=ticket_id)
-            .first()
-        )
+        ticket = sql.lock_ticket(ticket_id)
         if ticket is None:
             raise NotFound(f"no ticket {ticket_id!r}")
         if check is not None:
@@ -329,7 +296,7 @@ def perform(
             ticket.started_at = None
             fields += ["zone", "queued_at", "window", "started_at"]
         ticket.status = target
-        ticket.save(update_fields=fields)
+        sql.update(ticket, fields)
         _audit(ticket, action, before, now, actor, window, **extra)
         window_info = {"code": window.code, "name": window.name} if window else None
         _publish(ticket, event_type, window=window_info, **extra)

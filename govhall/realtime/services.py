@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -54,19 +56,58 @@ def record(hall: Hall, type_: str, payload: dict[str, Any]) -> HallEvent:
 def wake(hall_code: str, event: dict[str, Any] | None = None) -> None:
     """Tell this process's (or, with Redis, every process's) sockets that events were committed.
     The committed event rides along, so a feed that is up to date sends it without reading the
-    table; any other feed reads the table."""
+    table; any other feed reads the table.
+
+    From a request's thread the message is handed to the server's event loop without waiting
+    for it (a socket that gets wake-ups out of order reads the table); elsewhere (the worker, a
+    command) it is sent before returning."""
     try:
-        from asgiref.sync import async_to_sync
-        from channels.layers import get_channel_layer
+        from channels.layers import InMemoryChannelLayer, get_channel_layer
 
         layer = get_channel_layer()
-        if layer is not None:
-            message: dict[str, Any] = {"type": "hall.wake"}
-            if event is not None:
-                message["event"] = event
-            async_to_sync(layer.group_send)(group_name(hall_code), message)
+        if layer is None:
+            return
+        group = group_name(hall_code)
+        if isinstance(layer, InMemoryChannelLayer) and not layer.groups.get(group):
+            return  # the in-memory layer reaches this process only, and no socket here listens
+        message: dict[str, Any] = {"type": "hall.wake"}
+        if event is not None:
+            message["event"] = event
+        loop = _serving_loop()
+        if loop is None:
+            from asgiref.sync import async_to_sync
+
+            async_to_sync(layer.group_send)(group, message)
+        else:
+            loop.call_soon_threadsafe(_send_soon, layer, group, message)
     except Exception:  # a lost wake-up only delays delivery to the next poll
         log.warning("realtime wake-up for %s failed", hall_code, exc_info=True)
+
+
+_sending: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to its tasks
+
+
+def _serving_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop that handed this thread its work (asgiref's sync_to_async: a
+    request, a socket's database call), if any."""
+    from asgiref.sync import SyncToAsync
+
+    loop: asyncio.AbstractEventLoop | None = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is None or getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    return loop if loop.is_running() and not loop.is_closed() else None
+
+
+def _send_soon(layer: Any, group: str, message: dict[str, Any]) -> None:
+    task = asyncio.get_running_loop().create_task(layer.group_send(group, message))
+    _sending.add(task)
+    task.add_done_callback(_sent)
+
+
+def _sent(task: asyncio.Task[None]) -> None:
+    _sending.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("realtime wake-up failed", exc_info=task.exception())
 
 
 def events_since(hall: Hall, since: int, limit: int = 1000) -> list[HallEvent]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, defaultdict
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from govhall.queueing import services
 from govhall.queueing.errors import Conflict
@@ -149,3 +150,94 @@ def test_with_the_claim_every_ticket_is_called_once() -> None:
 
     calls = _race(safe)
     assert set(calls.values()) == {1} and len(calls) == 6
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+def test_a_head_another_window_is_claiming_is_stepped_over_not_waited_for() -> None:
+    city = build_hall("step", zones=("A",), windows={"1": ["A"], "2": ["A"]})
+    first, _ = services.issue_ticket(city, "M-1", zone_code="A")
+    second, _ = services.issue_ticket(city, "M-1", zone_code="A")
+    holding, release = threading.Event(), threading.Event()
+
+    def window_1_mid_claim() -> None:  # holds the head's row lock, as a claim in flight does
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=first.pk)
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=window_1_mid_claim)
+    other.start()
+    try:
+        assert holding.wait(timeout=30)
+        called = services.call_next(window(city, "2"))
+        assert called is not None and called.pk == second.pk  # at once, without waiting for the lock
+    finally:
+        release.set()
+        other.join(timeout=30)
+    # the head was only locked, never taken: it waits on and is called next
+    assert Ticket.objects.get(pk=first.pk).status == Status.WAITING
+    again = services.call_next(window(city, "1"))
+    assert again is not None and again.pk == first.pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+def test_a_head_only_referenced_by_work_in_flight_is_still_called_first() -> None:
+    """Storing a row that points at a ticket (an audit row, the worker's wait predictions) takes a
+    KEY SHARE lock on it when the foreign key is checked; call-next must neither skip that ticket
+    nor wait for the lock."""
+    city = build_hall("keyshare", zones=("A",), windows={"1": ["A"]})
+    first, _ = services.issue_ticket(city, "M-1", zone_code="A")
+    services.issue_ticket(city, "M-1", zone_code="A")
+    holding, release = threading.Event(), threading.Event()
+
+    def storing_a_row_that_points_at_the_head() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                # the lock PostgreSQL's foreign-key check takes on the referenced row
+                cursor.execute(
+                    f"SELECT id FROM {Ticket._meta.db_table} WHERE id = %s FOR KEY SHARE", [first.pk]
+                )
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=storing_a_row_that_points_at_the_head)
+    other.start()
+    try:
+        assert holding.wait(timeout=30)
+        called = services.call_next(window(city, "1"))
+        assert called is not None and called.pk == first.pk
+    finally:
+        release.set()
+        other.join(timeout=30)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+def test_when_every_candidate_is_being_claimed_call_next_waits_for_the_outcome() -> None:
+    """The last waiting ticket, mid-claim at window 1: window 2 learns the outcome (nobody left
+    for it), it does not give up with "the queue is changing fast"."""
+    city = build_hall("last", zones=("A",), windows={"1": ["A"], "2": ["A"]})
+    last, _ = services.issue_ticket(city, "M-1", zone_code="A")
+    holding = threading.Event()
+
+    def window_1_claims_it() -> None:
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=last.pk)
+                holding.set()
+                time.sleep(0.3)  # a slow moment of a busy server, well past any quick retries
+                Ticket.objects.filter(pk=last.pk).update(status=Status.CALLED)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=window_1_claims_it)
+    other.start()
+    try:
+        assert holding.wait(timeout=30)
+        assert services.call_next(window(city, "2")) is None
+    finally:
+        other.join(timeout=30)

@@ -41,8 +41,8 @@ def test_call_next_and_actions_stay_within_their_budgets(
 ) -> None:
     for zone in ("A", "B", "A"):
         Api().post("/halls/city/tickets", {"matter": "M-1", "zone": zone})
-    # token, window + hall, begin, lock, current ticket, heads, candidates, claim, audit, event, commit
-    with django_assert_max_num_queries(11 + EXTRA):
+    # token, window + hall, begin, lock with the current ticket, candidates, claim, audit, event, commit
+    with django_assert_max_num_queries(9 + EXTRA):
         called = staff_li.post("/halls/city/windows/1/call-next")
     assert called.status_code == 200 and called.json()["number"] == "A001"
     # token, begin, lock the ticket, update, audit, event, commit
