@@ -8,9 +8,9 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test test-sqlite test-postgres lint format bench clean
+.PHONY: install translations system-packages demo test test-sqlite test-postgres lint format bench clean
 
-install: $(VENV)/.installed node_modules/.installed system-packages
+install: $(VENV)/.installed node_modules/.installed system-packages translations
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,17 +22,22 @@ node_modules/.installed: package.json package-lock.json
 	@test -f node_modules/htmx.org/dist/htmx.min.js && test -f node_modules/echarts/dist/echarts.min.js
 	@touch $@
 
-# Debian packages for browser tests and voice, only when missing.
+# Debian packages for browser tests, voice and translations (msgfmt), only when missing.
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	test -d /usr/share/fonts/opentype/noto || missing="$$missing fonts-noto-cjk"; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# English (the second language) is compiled from govhall/locale/*/LC_MESSAGES/*.po; .mo files are not committed.
+translations: $(VENV)/.installed system-packages
+	$(BIN)/govhall compilemessages --ignore=.venv --ignore=node_modules --ignore=var >/dev/null
 
 demo: install
 	$(BIN)/govhall migrate --noinput

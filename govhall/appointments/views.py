@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from govhall import clock
@@ -21,11 +22,10 @@ from govhall.queueing import policy as calling
 from govhall.queueing import queries
 from govhall.queueing.errors import QueueError
 from govhall.web import qr
+from govhall.web.floor import DAY_NAMES
 from govhall.web.manage import manage_view
 
 log = logging.getLogger("govhall.appointments")
-
-WEEKDAYS = "一二三四五六日"
 
 
 def _hall(code: str) -> Hall:
@@ -49,8 +49,13 @@ def _matters(hall: Hall) -> list[dict[str, str]]:
 
 
 def _day_label(day: dt.date, today: dt.date) -> str:
-    prefix = {0: "今天", 1: "明天", 2: "后天"}.get((day - today).days, "")
-    return f"{day:%m月%d日} 周{WEEKDAYS[day.weekday()]} {prefix}".strip()
+    prefix = {0: gettext("今天"), 1: gettext("明天"), 2: gettext("后天")}.get((day - today).days, "")
+    date = gettext("%(month)s月%(day)s日 %(weekday)s") % {
+        "month": f"{day:%m}",
+        "day": f"{day:%d}",
+        "weekday": gettext(DAY_NAMES[day.weekday()]),
+    }
+    return f"{date} {prefix}".strip()
 
 
 def _days(hall: Hall) -> list[dict[str, str]]:

@@ -7,6 +7,8 @@ class BookletConfig(AppConfig):
     verbose_name = "家里办一本通"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
         from govhall.web.manage import register_section
 
-        register_section("booklet", "家里办一本通", "booklet:manage", order=65)
+        register_section("booklet", gettext_noop("家里办一本通"), "booklet:manage", order=65)

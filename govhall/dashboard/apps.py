@@ -7,6 +7,8 @@ class DashboardConfig(AppConfig):
     verbose_name = "大屏与报表"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
         from govhall.web.manage import register_section
 
-        register_section("reports", "报表", "reports:list", order=70)
+        register_section("reports", gettext_noop("报表"), "reports:list", order=70)

@@ -6,6 +6,8 @@ class GuideConfig(AppConfig):
     label = "guide"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
         from govhall.web.manage import register_section
 
-        register_section("guide", "问题转知识", "guide:questions", order=50)
+        register_section("guide", gettext_noop("问题转知识"), "guide:questions", order=50)

@@ -7,6 +7,8 @@ class InsightsConfig(AppConfig):
     verbose_name = "数据分析"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_noop
+
         from govhall.web.manage import register_section
 
-        register_section("insights", "数据分析", "insights:manage", order=60)
+        register_section("insights", gettext_noop("数据分析"), "insights:manage", order=60)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
+
 from govhall import clock
 from govhall.catalog.models import Matter
 from govhall.halls import hours
@@ -19,8 +21,16 @@ from govhall.queueing.models import Ticket
 from govhall.realtime import services as realtime
 
 CALL_TYPES = ("ticket.called", "ticket.recalled")
-DAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-UNKNOWN_DEPARTMENT = "其他部门"
+DAY_NAMES = (
+    gettext_noop("周一"),
+    gettext_noop("周二"),
+    gettext_noop("周三"),
+    gettext_noop("周四"),
+    gettext_noop("周五"),
+    gettext_noop("周六"),
+    gettext_noop("周日"),
+)
+UNKNOWN_DEPARTMENT = gettext_noop("其他部门")
 
 
 def opening_hours_text(hall: Hall) -> list[str]:
@@ -30,7 +40,7 @@ def opening_hours_text(hall: Hall) -> list[str]:
     except hours.HoursError:
         return []
     if week is None:
-        return ["全天开放"]
+        return [gettext("全天开放")]
     lines: list[str] = []
     day = 0
     while day < 7:
@@ -40,10 +50,11 @@ def opening_hours_text(hall: Hall) -> list[str]:
             last += 1
         if spans:
             text = "、".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in spans)
-            days = DAY_NAMES[day] if last == day else f"{DAY_NAMES[day]}至{DAY_NAMES[last]}"
+            first, until = gettext(DAY_NAMES[day]), gettext(DAY_NAMES[last])
+            days = first if last == day else gettext("%(first)s至%(last)s") % {"first": first, "last": until}
             lines.append(f"{days} {text}")
         day = last + 1
-    return lines or ["暂停开放"]
+    return lines or [gettext("暂停开放")]
 
 
 def is_open_now(hall: Hall) -> bool:
@@ -83,7 +94,7 @@ def kiosk_catalogue(hall: Hall) -> dict[str, Any]:
     matters = []
     for code, zone_id in links:
         matter = catalogue.get(code)
-        department = matter.department.name if matter and matter.department else UNKNOWN_DEPARTMENT
+        department = matter.department.name if matter and matter.department else gettext(UNKNOWN_DEPARTMENT)
         matters.append(
             {
                 "code": code,
@@ -93,7 +104,9 @@ def kiosk_catalogue(hall: Hall) -> dict[str, Any]:
             }
         )
     matters.sort(key=lambda m: (m["department"], m["name"]))
-    departments = sorted({m["department"] for m in matters}, key=lambda d: (d == UNKNOWN_DEPARTMENT, d))
+    departments = sorted(
+        {m["department"] for m in matters}, key=lambda d: (d == gettext(UNKNOWN_DEPARTMENT), d)
+    )
     return {
         "zones": [{"code": z.code, "name": z.name, "prefix": z.prefix} for z in zones],
         "matters": matters,

@@ -15,6 +15,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -28,15 +30,15 @@ from govhall.queueing.models import Ticket
 from govhall.web import floor, qr
 
 STATUS_LABELS = {
-    "waiting": "等候中",
-    "called": "请到窗口办理",
-    "serving": "办理中",
-    "on_hold": "暂时挂起",
-    "served": "已办结",
-    "no_show": "已过号",
-    "cancelled": "已取消",
+    "waiting": _("等候中"),
+    "called": _("请到窗口办理"),
+    "serving": _("办理中"),
+    "on_hold": _("暂时挂起"),
+    "served": _("已办结"),
+    "no_show": _("已过号"),
+    "cancelled": _("已取消"),
 }
-NOTICE = "请留意屏幕叫号和语音提示；过号请到服务台重新取号。老年人、残疾人可走绿色通道优先办理。"
+NOTICE = _("请留意屏幕叫号和语音提示；过号请到服务台重新取号。老年人、残疾人可走绿色通道优先办理。")
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -72,8 +74,8 @@ def near_turn_text(view: dict[str, Any], limit: int = NEAR_TURN) -> str:
     if view.get("status") != "waiting" or ahead is None or ahead > limit:
         return ""
     if ahead == 0:
-        return "下一位就是您，请回到大厅等候叫号"
-    return f"还有{ahead}位，请回到大厅"
+        return gettext("下一位就是您，请回到大厅等候叫号")
+    return gettext("还有%(ahead)s位，请回到大厅") % {"ahead": ahead}
 
 
 def _ticket_page(request: HttpRequest, ticket: Ticket, *, error: str = "", status: int = 200) -> HttpResponse:

@@ -21,8 +21,8 @@
   var errorLine = document.getElementById("as-error");
   if (!list || !pane) return;
 
-  var STATES = { bot: "智能客服中", waiting: "等待人工接入", staff: "人工服务中", closed: "已结束" };
-  var SENDERS = { citizen: "群众", bot: "政小云", staff: "工作人员", system: "系统" };
+  var STATES = { bot: gettext("智能客服中"), waiting: gettext("等待人工接入"), staff: gettext("人工服务中"), closed: gettext("已结束") };
+  var SENDERS = { citizen: gettext("群众"), bot: gettext("政小云"), staff: gettext("工作人员"), system: gettext("系统") };
   var current = null; // {token, last, state, socket, poll, mine}
 
   function csrf() {
@@ -45,7 +45,7 @@
         })
         .then(function (data) {
           if (!r.ok) {
-            var detail = typeof data.detail === "string" ? data.detail : "操作失败（" + r.status + "）";
+            var detail = typeof data.detail === "string" ? data.detail : gettext("操作失败（") + r.status + "）";
             throw new Error(detail);
           }
           return data;
@@ -61,7 +61,7 @@
   }
 
   function fail(err) {
-    errorLine.textContent = err && err.message ? err.message : "网络异常，请稍后再试";
+    errorLine.textContent = err && err.message ? err.message : gettext("网络异常，请稍后再试");
   }
 
   function socketUrl(path) {
@@ -72,13 +72,13 @@
 
   function waited(seconds) {
     var m = Math.floor((seconds || 0) / 60);
-    return m < 1 ? "刚刚" : "已等 " + m + " 分钟";
+    return m < 1 ? gettext("刚刚") : gettext("已等 ") + m + gettext(" 分钟");
   }
 
   function renderInbox(items) {
     list.textContent = "";
     if (!items.length) {
-      list.appendChild(el("li", "muted as-empty", "暂时没有等待的会话。"));
+      list.appendChild(el("li", "muted as-empty", gettext("暂时没有等待的会话。")));
       return;
     }
     items.forEach(function (item) {
@@ -88,9 +88,9 @@
       if (current && current.token === item.token) li.className = "chosen";
       var b = el("button", "as-pick");
       b.type = "button";
-      b.appendChild(el("span", "as-q", item.question || "（没有文字问题）"));
+      b.appendChild(el("span", "as-q", item.question || gettext("（没有文字问题）")));
       b.appendChild(
-        el("span", "as-meta muted", (item.state === "staff" ? "我在服务 · " : waited(item.waited_seconds) + " · ") + item.messages + " 条消息")
+        el("span", "as-meta muted", (item.state === "staff" ? gettext("我在服务 · ") : waited(item.waited_seconds) + " · ") + item.messages + gettext(" 条消息"))
       );
       b.addEventListener("click", function () {
         open(item.token);
@@ -144,15 +144,15 @@
     if (transcript.querySelector('[data-id="' + m.id + '"]')) return;
     var li = el("li", "as-msg " + m.sender);
     li.dataset.id = m.id;
-    var who = m.sender === "staff" && m.staff ? "工作人员 " + m.staff : SENDERS[m.sender] || m.sender;
+    var who = m.sender === "staff" && m.staff ? gettext("工作人员 ") + m.staff : SENDERS[m.sender] || m.sender;
     li.appendChild(el("span", "as-who", who));
     li.appendChild(el("span", "as-text", m.text));
     var p = m.payload || {};
     if (p.kind === "answer" && p.matter) {
-      li.appendChild(el("span", "as-card muted", "答案卡片：" + p.matter.name + (p.matter.situation ? "（" + p.matter.situation + "）" : "")));
+      li.appendChild(el("span", "as-card muted", gettext("答案卡片：") + p.matter.name + (p.matter.situation ? "（" + p.matter.situation + "）" : "")));
     } else if (p.kind === "ask" && p.options) {
       li.appendChild(
-        el("span", "as-card muted", "追问选项：" + p.options.map(function (o) { return o.label; }).join(" / "))
+        el("span", "as-card muted", gettext("追问选项：") + p.options.map(function (o) { return o.label; }).join(" / "))
       );
     }
     transcript.appendChild(li);
@@ -162,7 +162,7 @@
 
   function showState(state, staff) {
     current.state = state;
-    stateLine.textContent = "状态：" + (STATES[state] || state) + (staff ? " · " + staff : "");
+    stateLine.textContent = gettext("状态：") + (STATES[state] || state) + (staff ? " · " + staff : "");
     var mine = state === "staff" && current.mine;
     claimBtn.hidden = state !== "waiting";
     replyForm.hidden = !mine;

@@ -10,7 +10,7 @@
   let data = JSON.parse($("dash-data").textContent);
   const isCity = boot.view === "city";
   const apiUrl = isCity ? "/api/v1/dashboard/city" : "/api/v1/dashboard/halls/" + encodeURIComponent(boot.hall);
-  const STATE = { none: "正常", yellow: "黄色预警", red: "红色预警" };
+  const STATE = { none: gettext("正常"), yellow: gettext("黄色预警"), red: gettext("红色预警") };
   const COLOR = { none: "#3ddc84", yellow: "#f5c400", red: "#ff4d4f" };
   const TEXT = { color: "#cfe3ff", fontSize: 18 };
   const seenAlerts = new Set((data.alerts || []).map((a) => a.id));
@@ -25,7 +25,7 @@
 
   function mins(seconds) {
     if (seconds === null || seconds === undefined) return "—";
-    return seconds < 60 ? "<1分" : G.minutes(seconds) + "分";
+    return seconds < 60 ? gettext("<1分") : G.minutes(seconds) + gettext("分");
   }
 
   function chart(id) {
@@ -37,30 +37,30 @@
   function renderKpis(d) {
     const k = d.kpi;
     $("kpi-tickets_today").textContent = k.tickets_today;
-    $("kpi-usual_tickets").textContent = k.usual_tickets_so_far === null ? "往常同期 —" : "往常同期 " + k.usual_tickets_so_far;
+    $("kpi-usual_tickets").textContent = k.usual_tickets_so_far === null ? gettext("往常同期 —") : gettext("往常同期 ") + k.usual_tickets_so_far;
     $("kpi-waiting").textContent = k.waiting;
     const wait = $("kpi-mean_wait");
     wait.textContent = k.mean_wait_seconds === null ? "—" : G.minutes(k.mean_wait_seconds);
-    if (k.mean_wait_seconds !== null) wait.append(el("small", "", "分钟"));
+    if (k.mean_wait_seconds !== null) wait.append(el("small", "", gettext("分钟")));
     const usual = $("kpi-usual_wait");
     usual.textContent = "";
     if (k.usual_mean_wait_seconds === null) {
-      usual.textContent = "往常 —";
+      usual.textContent = gettext("往常 —");
     } else {
-      usual.append("往常 " + G.minutes(k.usual_mean_wait_seconds) + " 分钟 ");
+      usual.append(gettext("往常 ") + G.minutes(k.usual_mean_wait_seconds) + gettext(" 分钟 "));
       if (k.mean_wait_seconds !== null) {
         const diff = k.mean_wait_seconds - k.usual_mean_wait_seconds;
-        const mark = el("span", diff > 60 ? "up" : diff < -60 ? "down" : "", diff > 60 ? "▲偏长" : diff < -60 ? "▼偏短" : "持平");
+        const mark = el("span", diff > 60 ? "up" : diff < -60 ? "down" : "", diff > 60 ? gettext("▲偏长") : diff < -60 ? gettext("▼偏短") : gettext("持平"));
         usual.append(mark);
       }
     }
     const rate = $("kpi-good_rating");
     rate.textContent = k.good_rating_rate === null ? "—" : (k.good_rating_rate * 100).toFixed(1) + "%";
-    $("kpi-ratings").textContent = k.good_rating_rate === null ? "暂无评价数据" : "近30天 " + k.ratings + " 人次";
+    $("kpi-ratings").textContent = k.good_rating_rate === null ? gettext("暂无评价数据") : gettext("近30天 ") + k.ratings + gettext(" 人次");
     $("kpi-alerts").textContent = k.open_alerts;
     if (!isCity) {
       $("kpi-open_windows").textContent = d.windows.open;
-      $("kpi-windows_total").textContent = "共 " + d.windows.total + " 个";
+      $("kpi-windows_total").textContent = interpolate(gettext("共 %s 个"), [d.windows.total]);
     }
   }
 
@@ -133,18 +133,18 @@
     list.innerHTML = "";
     d.windows.list.forEach((w) => {
       let cls = "win-closed";
-      let text = "未开放";
+      let text = gettext("未开放");
       if (w.state === "open") {
         cls = w.busy ? "win-busy" : "win-idle";
-        text = w.busy ? w.number || "办理中" : "空闲";
+        text = w.busy ? w.number || gettext("办理中") : gettext("空闲");
       } else if (w.state === "paused") {
         cls = "win-paused";
-        text = "暂停";
+        text = gettext("暂停");
       }
       const li = el("li", cls + (w.tidal ? " win-tidal" : ""));
       li.dataset.window = w.code;
-      li.title = w.tidal ? "潮汐窗口" : "";
-      li.append(el("b", "", w.code + "号"), el("span", "", text));
+      li.title = w.tidal ? gettext("潮汐窗口") : "";
+      li.append(el("b", "", interpolate(gettext("%s号"), [w.code])), el("span", "", text));
       list.append(li);
     });
   }
@@ -153,7 +153,7 @@
     const list = $("alerts");
     list.innerHTML = "";
     if (!d.alerts.length) {
-      list.append(el("li", "empty", "当前无未处理预警"));
+      list.append(el("li", "empty", gettext("当前无未处理预警")));
       return;
     }
     d.alerts.slice(0, isCity ? 8 : 10).forEach((a) => {
@@ -161,7 +161,7 @@
       seenAlerts.add(a.id);
       li.dataset.alert = a.id;
       li.dataset.kind = a.kind;
-      const where = (isCity ? a.hall_name + " · " : "") + a.zone_name + (a.waiting !== null && a.kind !== "overtime" ? " 等候" + a.waiting + "人" : "");
+      const where = (isCity ? a.hall_name + " · " : "") + a.zone_name + (a.waiting !== null && a.kind !== "overtime" ? gettext(" 等候") + a.waiting + gettext("人") : "");
       li.append(el("span", "kind kind-" + a.kind, a.label), el("span", "where", where), el("time", "", a.at.slice(11, 16)));
       list.append(li);
     });
@@ -181,13 +181,13 @@
     chart("hourly").setOption({
       animation: false,
       grid: { left: 56, right: 16, top: 40, bottom: 36 },
-      legend: { data: ["今日", "往常"], textStyle: TEXT, top: 0, right: 10, itemWidth: 22, itemHeight: 12 },
+      legend: { data: [gettext("今日"), gettext("往常")], textStyle: TEXT, top: 0, right: 10, itemWidth: 22, itemHeight: 12 },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: shown.map((h) => h + "时"), axisLabel: TEXT, axisLine: { lineStyle: { color: "#3b5b82" } } },
+      xAxis: { type: "category", data: shown.map((h) => h + gettext("时")), axisLabel: TEXT, axisLine: { lineStyle: { color: "#3b5b82" } } },
       yAxis: { type: "value", axisLabel: TEXT, splitLine: { lineStyle: { color: "#15304f" } } },
       series: [
-        { name: "今日", type: "bar", data: shown.map((h) => d.hourly.today[h]), itemStyle: { color: "#1f9bff" }, barMaxWidth: 28 },
-        { name: "往常", type: "line", data: shown.map((h) => d.hourly.usual[h]), smooth: true, symbol: "none", lineStyle: { color: "#f5c400", width: 3, type: "dashed" } },
+        { name: gettext("今日"), type: "bar", data: shown.map((h) => d.hourly.today[h]), itemStyle: { color: "#1f9bff" }, barMaxWidth: 28 },
+        { name: gettext("往常"), type: "line", data: shown.map((h) => d.hourly.usual[h]), smooth: true, symbol: "none", lineStyle: { color: "#f5c400", width: 3, type: "dashed" } },
       ],
     });
   }
@@ -244,7 +244,7 @@
       position: "right",
       color: "#ffffff",
       fontSize: 21,
-      formatter: (p) => p.name.replace(/(便民服务中心|政务服务中心|行政服务中心|服务中心)$/, "") + "  " + p.value[2] + "人",
+      formatter: (p) => p.name.replace(/(便民服务中心|政务服务中心|行政服务中心|服务中心)$/, "") + "  " + p.value[2] + gettext("人"),
       textBorderColor: "#07111f",
       textBorderWidth: 3,
     };
@@ -253,7 +253,7 @@
       grid: { left: 10, right: 10, top: 10, bottom: 10 },
       xAxis: { type: "value", show: false, min: cx - (spanX * pad) / 2 / k, max: cx + (spanX * pad) / 2 / k },
       yAxis: { type: "value", show: false, min: cy - (spanY * pad) / 2, max: cy + (spanY * pad) / 2 },
-      tooltip: { formatter: (p) => (p.data && p.data.name ? p.data.name + "<br>等候 " + p.data.value[2] + " 人" : "") },
+      tooltip: { formatter: (p) => (p.data && p.data.name ? p.data.name + gettext("<br>等候 ") + p.data.value[2] + gettext(" 人") : "") },
       series: [
         {
           type: "lines",
@@ -276,21 +276,21 @@
 
   // --- top 10 (hall view): the three panels in turn ---------------------------------------
   const TOPS = [
-    { key: "by_volume", name: "办件量 TOP10", val: (e) => e.tickets + " 件", label: (e) => e.name },
-    { key: "shortest_handling", name: "办理最快 TOP10", val: (e) => (e.mean_handling_seconds / 60).toFixed(1) + " 分", label: (e) => e.name },
-    { key: "shortest_wait_units", name: "等候最短 TOP10", val: (e) => (e.mean_wait_seconds / 60).toFixed(1) + " 分", label: (e) => e.name },
+    { key: "by_volume", name: gettext("办件量 TOP10"), val: (e) => e.tickets + gettext(" 件"), label: (e) => e.name },
+    { key: "shortest_handling", name: gettext("办理最快 TOP10"), val: (e) => (e.mean_handling_seconds / 60).toFixed(1) + gettext(" 分"), label: (e) => e.name },
+    { key: "shortest_wait_units", name: gettext("等候最短 TOP10"), val: (e) => (e.mean_wait_seconds / 60).toFixed(1) + gettext(" 分"), label: (e) => e.name },
   ];
   let topIndex = 0;
 
   function renderTop(d) {
     const spec = TOPS[topIndex % TOPS.length];
     $("top-name").textContent = spec.name;
-    $("top-week").textContent = d.top.week ? d.top.week.replace("-W", "年第") + "周" : "";
+    $("top-week").textContent = d.top.week ? interpolate(gettext("%(year)s年第%(week)s周"), { year: d.top.week.split("-W")[0], week: d.top.week.split("-W")[1] }, true) : "";
     const list = $("top-list");
     list.innerHTML = "";
     list.dataset.panel = spec.key;
     const entries = d.top[spec.key] || [];
-    if (!entries.length) list.append(el("li", "empty", "样本不足（每项至少10件）"));
+    if (!entries.length) list.append(el("li", "empty", gettext("样本不足（每项至少10件）")));
     entries.forEach((e) => {
       const li = el("li");
       li.append(el("span", "name", spec.label(e)), el("span", "val", spec.val(e)));
@@ -339,7 +339,7 @@
     return inFlight;
   }
   const soon = G.debounce(refresh, 250);
-  const KIND = { overtime: "超时未叫号", yellow: "黄色预警", red: "红色预警" };
+  const KIND = { overtime: gettext("超时未叫号"), yellow: gettext("黄色预警"), red: gettext("红色预警") };
 
   /* A new alert shows at once from the event itself; the refresh that follows brings the rest. */
   function onEvent(event) {
@@ -370,7 +370,7 @@
   function showState() {
     const conn = $("conn");
     const offline = Object.values(states).some((s) => s !== "live");
-    conn.textContent = offline ? "重连中…" : "实时";
+    conn.textContent = offline ? gettext("重连中…") : gettext("实时");
     conn.classList.toggle("offline", offline);
   }
 

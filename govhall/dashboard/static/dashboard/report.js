@@ -1,6 +1,8 @@
 /* Charts of a report page (on screen and printed to PDF): drawn from the report's own data. */
 (function () {
   "use strict";
+  // The PDF renders this file inline, without Django's JavaScript catalogue.
+  const gettext = window.gettext || ((text) => text);
   const data = JSON.parse(document.getElementById("report-data").textContent);
   const printing = document.body.classList.contains("print");
   const table = (key) => (data.tables.find((t) => t.key === key) || { rows: [] }).rows;
@@ -16,12 +18,12 @@
         legend: { top: 0, textStyle: TEXT },
         xAxis: { type: "category", data: rows.map((r) => r.date.slice(5)), axisLabel: Object.assign({ rotate: rows.length > 10 ? 45 : 0 }, TEXT) },
         yAxis: [
-          { type: "value", name: "取号", axisLabel: TEXT, nameTextStyle: TEXT },
-          { type: "value", name: "等候(分)", axisLabel: TEXT, nameTextStyle: TEXT, splitLine: { show: false } },
+          { type: "value", name: gettext("取号"), axisLabel: TEXT, nameTextStyle: TEXT },
+          { type: "value", name: gettext("等候(分)"), axisLabel: TEXT, nameTextStyle: TEXT, splitLine: { show: false } },
         ],
         series: [
-          { name: "取号", type: "bar", data: rows.map((r) => r.tickets), barMaxWidth: 22 },
-          { name: "平均等候(分钟)", type: "line", yAxisIndex: 1, data: rows.map((r) => min(r.mean_wait_seconds)), connectNulls: false },
+          { name: gettext("取号"), type: "bar", data: rows.map((r) => r.tickets), barMaxWidth: 22 },
+          { name: gettext("平均等候(分钟)"), type: "line", yAxisIndex: 1, data: rows.map((r) => min(r.mean_wait_seconds)), connectNulls: false },
         ],
       };
     },
@@ -29,7 +31,7 @@
       const rows = table("wait_distribution");
       return {
         grid: { left: 44, right: 12, top: 20, bottom: 36 },
-        xAxis: { type: "category", data: rows.map((r) => r.bucket.replace("分钟", "分")), axisLabel: TEXT },
+        xAxis: { type: "category", data: rows.map((r) => r.bucket.replace(gettext("分钟"), gettext("分"))), axisLabel: TEXT },
         yAxis: { type: "value", axisLabel: TEXT },
         series: [{ type: "bar", data: rows.map((r, i) => ({ value: r.tickets, itemStyle: { color: i >= 3 ? "#c8102e" : "#1f6fb2" } })), label: { show: true, position: "top", fontSize: 10, formatter: (p) => (rows[p.dataIndex].share === null ? "" : (rows[p.dataIndex].share * 100).toFixed(1) + "%") } }],
       };
@@ -42,7 +44,7 @@
       const rows = table("by_hour");
       return {
         grid: { left: 40, right: 12, top: 20, bottom: 30 },
-        xAxis: { type: "category", data: rows.map((r) => r.hour.slice(0, 2) + "时"), axisLabel: TEXT },
+        xAxis: { type: "category", data: rows.map((r) => r.hour.slice(0, 2) + gettext("时")), axisLabel: TEXT },
         yAxis: { type: "value", axisLabel: TEXT },
         series: [{ type: "bar", data: rows.map((r) => r.per_open_day), barMaxWidth: 24 }],
       };

@@ -15,7 +15,7 @@
   const materials = document.getElementById("rh-materials");
   const status = document.getElementById("rh-status");
   const RTC_CONFIG = { iceServers: [] };
-  const STATES = { new: "正在连接", connecting: "正在连接", connected: "已连接", disconnected: "连接中断", failed: "连接失败", closed: "已关闭" };
+  const STATES = { new: gettext("正在连接"), connecting: gettext("正在连接"), connected: gettext("已连接"), disconnected: gettext("连接中断"), failed: gettext("连接失败"), closed: gettext("已关闭") };
 
   let last = data.lastId;
   let socket = null;
@@ -39,7 +39,7 @@
     localStream = stream;
     localVideo.srcObject = stream;
   }).catch(function () {
-    say("未能打开摄像头或麦克风：仍可通过上传材料和文字消息继续办理。", "info");
+    say(gettext("未能打开摄像头或麦克风：仍可通过上传材料和文字消息继续办理。"), "info");
   });
 
   /* Autoplay with sound needs a user gesture: without one, play muted and offer a button. */
@@ -150,7 +150,7 @@
         }
       }
     } catch (error) {
-      say("视频连接出错：" + error.message + "。可继续使用材料和文字消息。", "error");
+      say(gettext("视频连接出错：") + error.message + gettext("。可继续使用材料和文字消息。"), "error");
     }
   }
 
@@ -159,7 +159,7 @@
     item.className = message.side;
     const who = document.createElement("span");
     who.className = "muted";
-    who.textContent = message.side === "point" ? "代办点" : "窗口";
+    who.textContent = message.side === "point" ? gettext("代办点") : gettext("窗口");
     item.append(who, " ", message.text);
     chatList.append(item);
     chatList.scrollTop = chatList.scrollHeight;
@@ -195,7 +195,7 @@
     else if (message.type === "chat") addChat(message);
     else if (message.type === "material") addMaterial(message);
     else if (message.type === "accepted") {
-      status.textContent = "视频办理中";
+      status.textContent = gettext("视频办理中");
       const wait = document.getElementById("rh-wait");
       if (wait) wait.remove();
     } else if (message.type === "closed") {
@@ -219,10 +219,10 @@
     socket.onclose = function (event) {
       if (finished) return;
       if (event.code === 4403) {
-        say("无权加入该会话。", "error");
+        say(gettext("无权加入该会话。"), "error");
         return;
       }
-      conn.textContent = "实时连接中断，正在重连…";
+      conn.textContent = gettext("实时连接中断，正在重连…");
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 10000);
     };
@@ -242,7 +242,7 @@
         chatText.value = "";
         addChat(reply.data);
       } else {
-        say(window.Govhall.reason ? window.Govhall.reason(reply) : "发送失败", "error");
+        say(window.Govhall.reason ? window.Govhall.reason(reply) : gettext("发送失败"), "error");
       }
     });
   }

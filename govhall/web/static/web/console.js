@@ -27,7 +27,7 @@
       return;
     }
     if (response.redirected && response.url.indexOf("/accounts/login/") >= 0) {
-      say("登录已过期，请刷新页面重新登录。", "error");
+      say(gettext("登录已过期，请刷新页面重新登录。"), "error");
       return;
     }
     if (!response.ok) return;
@@ -52,20 +52,20 @@
       } else {
         const id = ticketId || current();
         if (!id) {
-          say("当前没有可操作的号。", "error");
+          say(gettext("当前没有可操作的号。"), "error");
           return;
         }
         const body = action === "transfer" ? { zone: document.getElementById("transfer-zone").value } : {};
         result = await G.api("POST", "/api/v1/tickets/" + encodeURIComponent(id) + "/" + action, body);
       }
       if (result.status === 204) {
-        say("当前没有等候的群众。", "info");
+        say(gettext("当前没有等候的群众。"), "info");
       } else if (result.ok) {
         say(done(action, result.data), "ok");
       } else if (result.status === 401 || result.status === 403) {
-        say(result.status === 401 ? "登录已过期，请刷新页面重新登录。" : "没有权限：" + G.reason(result), "error");
+        say(result.status === 401 ? gettext("登录已过期，请刷新页面重新登录。") : gettext("没有权限：") + G.reason(result), "error");
       } else {
-        say("操作未完成：" + G.reason(result), "error");
+        say(gettext("操作未完成：") + G.reason(result), "error");
       }
     } finally {
       busy = false;
@@ -77,17 +77,17 @@
     const n = t && t.number ? t.number : "";
     return (
       {
-        "call-next": "已叫号 " + n,
-        recall: "已重呼 " + n,
-        start: n + " 开始办理",
-        finish: n + " 已办结",
-        "no-show": n + " 已过号",
-        hold: n + " 已挂起",
-        resume: n + " 恢复办理",
-        cancel: n + " 已取消",
-        transfer: n + " 已转移",
-        "window-state": t && t.state === "open" ? "窗口已开放" : "窗口已暂停",
-      }[action] || "完成"
+        "call-next": interpolate(gettext("已叫号 %s"), [n]),
+        recall: interpolate(gettext("已重呼 %s"), [n]),
+        start: interpolate(gettext("%s 开始办理"), [n]),
+        finish: interpolate(gettext("%s 已办结"), [n]),
+        "no-show": interpolate(gettext("%s 已过号"), [n]),
+        hold: interpolate(gettext("%s 已挂起"), [n]),
+        resume: interpolate(gettext("%s 恢复办理"), [n]),
+        cancel: interpolate(gettext("%s 已取消"), [n]),
+        transfer: interpolate(gettext("%s 已转移"), [n]),
+        "window-state": t && t.state === "open" ? gettext("窗口已开放") : gettext("窗口已暂停"),
+      }[action] || gettext("完成")
     );
   }
 
@@ -103,11 +103,11 @@
     if (action === "cancel" && !button.dataset.armed) {
       // cancelling is final: a second tap confirms
       button.dataset.armed = "1";
-      button.textContent = "确认取消？";
+      button.textContent = gettext("确认取消？");
       setTimeout(() => {
         if (button.isConnected) {
           delete button.dataset.armed;
-          button.textContent = "取消";
+          button.textContent = gettext("取消");
         }
       }, 4000);
       return;
@@ -136,7 +136,7 @@
     pollEvery: 5000,
     onState: (state) => {
       const conn = document.getElementById("conn");
-      conn.textContent = state === "live" ? "实时" : "连接中断，轮询中";
+      conn.textContent = state === "live" ? gettext("实时") : gettext("连接中断，轮询中");
       conn.className = "conn " + state;
     },
   });

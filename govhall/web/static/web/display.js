@@ -17,8 +17,8 @@
 
   function label(code, name) {
     if (name && name.indexOf("窗口") >= 0) return name;
-    if (!code) return "窗口";
-    return code + "号窗口";
+    if (!code) return gettext("窗口");
+    return interpolate(gettext("%s号窗口"), [code]);
   }
 
   function setWindows(list) {
@@ -53,15 +53,15 @@
     const list = $("window-list");
     list.innerHTML = "";
     const visible = windowOrder.filter((code) => shown(windows[code]));
-    if (!visible.length) list.appendChild(el("li", "empty", "暂无办理中的窗口"));
+    if (!visible.length) list.appendChild(el("li", "empty", gettext("暂无办理中的窗口")));
     visible.forEach((code) => {
       const w = windows[code];
       const li = el("li", "win-card state-" + w.state + (w.ticket ? " busy" : ""));
       li.dataset.window = code;
-      let state = "空闲";
-      if (w.state === "paused") state = "暂停服务";
-      else if (w.state === "closed") state = "未开放";
-      else if (w.ticket) state = w.ticket.status === "serving" ? "办理中" : "请前往";
+      let state = gettext("空闲");
+      if (w.state === "paused") state = gettext("暂停服务");
+      else if (w.state === "closed") state = gettext("未开放");
+      else if (w.ticket) state = w.ticket.status === "serving" ? gettext("办理中") : gettext("请前往");
       li.append(el("span", "win-name", w.name), el("span", "win-num", w.ticket ? w.ticket.number : "—"), el("span", "win-state", state));
       list.appendChild(li);
     });
@@ -70,11 +70,11 @@
   function renderHistory() {
     const list = $("history");
     list.innerHTML = "";
-    if (!history.length) list.appendChild(el("li", "empty", "暂无"));
+    if (!history.length) list.appendChild(el("li", "empty", gettext("暂无")));
     history.slice(0, 8).forEach((h) => {
       const li = el("li");
       li.append(el("b", "", h.number), document.createTextNode(" "), el("span", "", h.window));
-      if (h.recall) li.append(document.createTextNode(" "), el("em", "", "重呼"));
+      if (h.recall) li.append(document.createTextNode(" "), el("em", "", gettext("重呼")));
       list.appendChild(li);
     });
   }
@@ -84,7 +84,7 @@
     list.innerHTML = "";
     zones.forEach((z) => {
       const li = el("li", "alert-" + z.alert);
-      li.append(el("span", "zone-name", z.name), document.createTextNode(" "), el("b", "", String(z.waiting)), document.createTextNode(" 人"));
+      li.append(el("span", "zone-name", z.name), document.createTextNode(" "), el("b", "", String(z.waiting)), document.createTextNode(gettext(" 人")));
       list.appendChild(li);
     });
   }
@@ -93,7 +93,7 @@
     const box = $("latest");
     box.innerHTML = "";
     const to = el("span", "to");
-    to.append(document.createTextNode("请到 "), el("b", "win", windowLabel), document.createTextNode(" 办理"));
+    to.append(document.createTextNode(gettext("请到 ")), el("b", "win", windowLabel), document.createTextNode(gettext(" 办理")));
     box.append(el("span", "num", number), to);
     box.classList.remove("flash");
     void box.offsetWidth; // restart the animation
@@ -165,7 +165,7 @@
     pollEvery: 4000,
     onState: (state) => {
       const conn = $("conn");
-      conn.textContent = state === "live" ? "实时" : "连接中断，正在重连…";
+      conn.textContent = state === "live" ? gettext("实时") : gettext("连接中断，正在重连…");
       conn.className = "conn " + state;
     },
   });

@@ -21,12 +21,12 @@
 
   var GEO_WAIT_MS = 1500; // how long a question waits for the first position before going without
   var CHANNEL_ORDER = [
-    ["app", "掌上办"],
-    ["web", "网上办"],
-    ["kiosk", "自助终端"],
-    ["hall", "窗口办"],
+    ["app", gettext("掌上办")],
+    ["web", gettext("网上办")],
+    ["kiosk", gettext("自助终端")],
+    ["hall", gettext("窗口办")],
   ];
-  var LEVELS = { city: "市级中心", district: "区级中心", town: "乡镇（街道）便民中心", village: "村（社区）代办点" };
+  var LEVELS = { city: gettext("市级中心"), district: gettext("区级中心"), town: gettext("乡镇（街道）便民中心"), village: gettext("村（社区）代办点") };
 
   var state = {
     query: "", // the question as asked (feedback refers to it)
@@ -89,14 +89,14 @@
   }
 
   function minutes(seconds) {
-    if (!seconds || seconds <= 0) return "无需等候";
-    return "约 " + Math.max(1, Math.ceil(seconds / 60)) + " 分钟";
+    if (!seconds || seconds <= 0) return gettext("无需等候");
+    return interpolate(gettext("约 %s 分钟"), [Math.max(1, Math.ceil(seconds / 60))]);
   }
 
   function distance(km) {
     if (km === null || km === undefined) return null;
-    if (km < 1) return Math.max(10, Math.round((km * 1000) / 10) * 10) + " 米";
-    return (km < 10 ? km.toFixed(1) : Math.round(km)) + " 公里";
+    if (km < 1) return interpolate(gettext("%s 米"), [Math.max(10, Math.round((km * 1000) / 10) * 10)]);
+    return interpolate(gettext("%s 公里"), [km < 10 ? km.toFixed(1) : Math.round(km)]);
   }
 
   function say(text, problem) {
@@ -109,11 +109,11 @@
   function setGeoNote() {
     if (!geoNote) return;
     var text = {
-      idle: "搜索时会请求一次您的位置，用于推荐最近的大厅；不授权也能正常使用。",
-      pending: "正在获取您的位置……",
-      granted: "已按您的当前位置计算各大厅的距离（位置只用于本次推荐，不会保存）。",
-      denied: "未获得位置授权：大厅按实时等候排列，不显示距离。",
-      unavailable: "暂时无法获取您的位置：大厅按实时等候排列，不显示距离。",
+      idle: gettext("搜索时会请求一次您的位置，用于推荐最近的大厅；不授权也能正常使用。"),
+      pending: gettext("正在获取您的位置……"),
+      granted: gettext("已按您的当前位置计算各大厅的距离（位置只用于本次推荐，不会保存）。"),
+      denied: gettext("未获得位置授权：大厅按实时等候排列，不显示距离。"),
+      unavailable: gettext("暂时无法获取您的位置：大厅按实时等候排列，不显示距离。"),
     }[state.geo];
     geoNote.textContent = text;
   }
@@ -196,10 +196,10 @@
   function refusal(status, data) {
     var detail = data && typeof data.detail === "string" ? data.detail : "";
     if (/[\u4e00-\u9fff]/.test(detail)) return detail.replace(/\s*\([^()]*\)\s*$/, "");
-    if (status === 409) return "该大厅现在不能取号（可能不在开放时间）";
-    if (status === 429) return "取号太频繁了，请稍等一会儿";
-    if (status === 404 || status === 422) return "该大厅暂不能为此事项取号";
-    return "服务暂时不可用";
+    if (status === 409) return gettext("该大厅现在不能取号（可能不在开放时间）");
+    if (status === 429) return gettext("取号太频繁了，请稍等一会儿");
+    if (status === 404 || status === 422) return gettext("该大厅暂不能为此事项取号");
+    return gettext("服务暂时不可用");
   }
 
   function takeTicket(button, result, hall, matter) {
@@ -211,7 +211,7 @@
     button.dataset.key = button.dataset.key || randomId();
     var label = button.querySelector(".take-label") || button;
     button.disabled = true;
-    label.textContent = "正在取号……";
+    label.textContent = gettext("正在取号……");
     result.className = "hall-result";
     result.textContent = "";
     // through the conversation, so it records that the citizen went on to a window
@@ -235,20 +235,20 @@
       .then(function (answer) {
         if (!answer.ok || !answer.data.id) throw new Error(refusal(answer.status, answer.data));
         var t = answer.data;
-        label.textContent = "已取号";
+        label.textContent = gettext("已取号");
         result.className = "hall-result ok";
         result.setAttribute("role", "status");
         result.textContent = "";
-        var ahead = t.position === null || t.position === undefined ? "" : "，前面还有 " + t.position + " 人";
+        var ahead = t.position === null || t.position === undefined ? "" : interpolate(gettext("，前面还有 %s 人"), [t.position]);
         result.appendChild(
           el("span", null, [
-            "取号成功：",
+            gettext("取号成功："),
             el("span", { className: "num", text: t.number }),
-            "号（" + hall.name + ahead + "，" + minutes(t.estimated_wait_seconds) + "）",
+            interpolate(gettext("号（%(hall)s%(ahead)s，%(wait)s）"), { hall: hall.name, ahead: ahead, wait: minutes(t.estimated_wait_seconds) }, true),
           ])
         );
         result.appendChild(
-          el("a", { href: "/t/" + encodeURIComponent(t.id), className: "my-ticket", text: "查看我的排队 →" })
+          el("a", { href: "/t/" + encodeURIComponent(t.id), className: "my-ticket", text: gettext("查看我的排队 →") })
         );
         try {
           window.localStorage.setItem("govhall.lastTicket", String(t.id));
@@ -258,11 +258,11 @@
       })
       .catch(function (err) {
         button.disabled = false;
-        label.textContent = "重新取号";
+        label.textContent = gettext("重新取号");
         result.className = "hall-result fail";
         result.setAttribute("role", "alert");
         result.textContent =
-          "取号失败：" + (err instanceof TypeError || !err || !err.message ? "网络异常" : err.message) + "。没有为您取号，请稍后再试或选择其他大厅。";
+          interpolate(gettext("取号失败：%s。没有为您取号，请稍后再试或选择其他大厅。"), [err instanceof TypeError || !err || !err.message ? gettext("网络异常") : err.message]);
       });
   }
 
@@ -277,27 +277,27 @@
       var code = pair[0];
       var cls = code === route.channel ? "chosen" : have[code] ? "available" : "";
       var label = have[code] || pair[1];
-      var note = code === route.channel ? "（推荐）" : have[code] ? "" : "（不支持）";
+      var note = code === route.channel ? gettext("（推荐）") : have[code] ? "" : gettext("（不支持）");
       return el("li", { className: cls, text: label + note });
     });
-    return el("ul", { className: "channels", "aria-label": "办理渠道，从最省事到需要跑腿" }, chips);
+    return el("ul", { className: "channels", "aria-label": gettext("办理渠道，从最省事到需要跑腿") }, chips);
   }
 
   function hallList(matter, route, nearest) {
     var rows = route.halls.map(function (hall, i) {
       var tags = el("span", { className: "hall-tags" }, [
-        i === 0 ? el("span", { className: "hall-tag", text: "推荐" }) : null,
-        nearest === hall.hall && route.halls.length > 1 ? el("span", { className: "hall-tag", text: "离您最近" }) : null,
+        i === 0 ? el("span", { className: "hall-tag", text: gettext("推荐") }) : null,
+        nearest === hall.hall && route.halls.length > 1 ? el("span", { className: "hall-tag", text: gettext("离您最近") }) : null,
       ]);
       var facts = [];
       var d = distance(hall.distance_km);
-      if (d) facts.push("距离 ", el("b", { text: d }), " · ");
-      facts.push("正在等候 ", el("b", { className: "waiting", text: String(hall.waiting) }), " 人 · ");
-      facts.push("预计等候 ", el("b", { className: "eta", text: minutes(hall.estimated_wait_seconds) }));
+      if (d) facts.push(gettext("距离 "), el("b", { text: d }), " · ");
+      facts.push(gettext("正在等候 "), el("b", { className: "waiting", text: String(hall.waiting) }), gettext(" 人 · "));
+      facts.push(gettext("预计等候 "), el("b", { className: "eta", text: minutes(hall.estimated_wait_seconds) }));
       var result = el("div", { className: "hall-result" });
       // the visible words lead the accessible name; the hall's name follows for screen readers
       var take = el("button", { type: "button", className: "take" }, [
-        el("span", { className: "take-label", text: "远程取号" }),
+        el("span", { className: "take-label", text: gettext("远程取号") }),
         el("span", { className: "visually-hidden", text: "（" + hall.name + "）" }),
       ]);
       take.addEventListener("click", function () {
@@ -306,14 +306,14 @@
       var actions = el("div", { className: "hall-actions" }, [
         hall.navigation
           ? el("a", { className: "nav", href: hall.navigation }, [
-              "导航",
+              gettext("导航"),
               el("span", { className: "visually-hidden", text: "（" + hall.name + "）" }),
             ])
           : null,
         take,
         el("a", { className: "book", href: "/book/" + encodeURIComponent(hall.hall) + "/?matter=" + encodeURIComponent(matter.code) +
             (state.token ? "&c=" + encodeURIComponent(state.token) : "") }, [
-          "预约",
+          gettext("预约"),
           el("span", { className: "visually-hidden", text: "（" + hall.name + "）" }),
         ]),
       ]);
@@ -324,22 +324,22 @@
         result,
       ]);
     });
-    return el("ol", { className: "hall-list", "aria-label": "可办理的大厅，推荐的在前" }, rows);
+    return el("ol", { className: "hall-list", "aria-label": gettext("可办理的大厅，推荐的在前") }, rows);
   }
 
   // what to bring and what it costs, for the matter the bot answered
   function facts(m) {
     var items = [];
-    if (m.situation) items.push(el("dt", { text: "办事情形" }), el("dd", { text: m.situation }));
-    items.push(el("dt", { text: "需要材料" }));
+    if (m.situation) items.push(el("dt", { text: gettext("办事情形") }), el("dd", { text: m.situation }));
+    items.push(el("dt", { text: gettext("需要材料") }));
     items.push(
       (m.materials || []).length
         ? el("dd", null, [el("ul", { className: "materials" }, m.materials.map(function (x) { return el("li", { text: x }); }))])
-        : el("dd", { text: "以窗口一次性告知为准" })
+        : el("dd", { text: gettext("以窗口一次性告知为准") })
     );
-    items.push(el("dt", { text: "收费" }), el("dd", { text: m.fee > 0 ? m.fee + " 元" : "不收费" }));
+    items.push(el("dt", { text: gettext("收费") }), el("dd", { text: m.fee > 0 ? interpolate(gettext("%s 元"), [m.fee]) : gettext("不收费") }));
     if (m.promised_days !== null && m.promised_days !== undefined) {
-      items.push(el("dt", { text: "承诺时限" }), el("dd", { text: m.promised_days === 0 ? "即办" : m.promised_days + " 个工作日" }));
+      items.push(el("dt", { text: gettext("承诺时限") }), el("dd", { text: m.promised_days === 0 ? gettext("即办") : interpolate(gettext("%s 个工作日"), [m.promised_days]) }));
     }
     return el("dl", { className: "facts" }, items);
   }
@@ -348,18 +348,18 @@
     var route = matter.route;
     var body = el("div", { className: "card-body", id: "card-body-" + index });
     if (!route) {
-      body.appendChild(el("p", { className: "howto", text: "暂未配置办理方式，请到就近大厅咨询台咨询。" }));
+      body.appendChild(el("p", { className: "howto", text: gettext("暂未配置办理方式，请到就近大厅咨询台咨询。") }));
       return body;
     }
     body.appendChild(channelChips(route));
     body.appendChild(
-      el("p", { className: "howto" }, [el("strong", { text: "推荐：" + route.channel_label + "　" }), route.howto])
+      el("p", { className: "howto" }, [el("strong", { text: gettext("推荐：") + route.channel_label + "　" }), route.howto])
     );
     var promise = [];
-    if (route.max_visits === 0) promise.push("全程网办，不用跑");
-    else if (route.max_visits) promise.push("最多跑 " + route.max_visits + " 次");
-    if (route.promised_days === 0) promise.push("当场办结");
-    else if (route.promised_days) promise.push("承诺 " + route.promised_days + " 个工作日办结");
+    if (route.max_visits === 0) promise.push(gettext("全程网办，不用跑"));
+    else if (route.max_visits) promise.push(interpolate(gettext("最多跑 %s 次"), [route.max_visits]));
+    if (route.promised_days === 0) promise.push(gettext("当场办结"));
+    else if (route.promised_days) promise.push(interpolate(gettext("承诺 %s 个工作日办结"), [route.promised_days]));
     if (promise.length) body.appendChild(el("p", { className: "promise", text: promise.join(" · ") }));
     if (matter.facts) body.appendChild(facts(matter.facts));
 
@@ -375,7 +375,7 @@
     if (halls.length) {
       var titleId = "halls-title-" + index;
       var block = [
-        el("h4", { className: "halls-title", id: titleId, text: route.hall_needed ? "需要到窗口办理，可去这些大厅" : "也可以到这些大厅的窗口办理" }),
+        el("h4", { className: "halls-title", id: titleId, text: route.hall_needed ? gettext("需要到窗口办理，可去这些大厅") : gettext("也可以到这些大厅的窗口办理") }),
         hallList(matter, route, nearest),
       ];
       if (route.hall_needed) {
@@ -384,11 +384,11 @@
         });
       } else {
         body.appendChild(
-          el("details", { className: "also-hall" }, [el("summary", { text: "不方便线上办？查看可去的大厅（" + halls.length + "）" })].concat(block))
+          el("details", { className: "also-hall" }, [el("summary", { text: interpolate(gettext("不方便线上办？查看可去的大厅（%s）"), [halls.length]) })].concat(block))
         );
       }
     } else if (route.hall_needed) {
-      body.appendChild(el("p", { className: "muted", text: "暂时没有大厅登记可办理此事项，请拨打 12345 咨询。" }));
+      body.appendChild(el("p", { className: "muted", text: gettext("暂时没有大厅登记可办理此事项，请拨打 12345 咨询。") }));
     }
     return body;
   }
@@ -400,16 +400,16 @@
     var toggle = el("button", { type: "button", className: "card-toggle", "aria-expanded": open ? "true" : "false", "aria-controls": bodyId }, [
       el("span", { className: "matter-name", id: titleId, text: matter.name }),
       el("span", { className: "chev" }, [
-        el("span", { className: "chev-open", text: "看怎么办 ▾" }),
-        el("span", { className: "chev-close", text: "收起 ▴" }),
+        el("span", { className: "chev-open", text: gettext("看怎么办 ▾") }),
+        el("span", { className: "chev-close", text: gettext("收起 ▴") }),
       ]),
     ]);
     var facts = [];
     if (matter.department) facts.push(matter.department);
-    if (matter.why) facts.push("匹配：" + matter.why);
-    if (matter.route) facts.push("推荐" + matter.route.channel_label);
+    if (matter.why) facts.push(gettext("匹配：") + matter.why);
+    if (matter.route) facts.push(gettext("推荐") + matter.route.channel_label);
     var meta = [];
-    if (index === 0) meta.push(el("span", { className: "tag-best", text: "最可能是您要办的" }));
+    if (index === 0) meta.push(el("span", { className: "tag-best", text: gettext("最可能是您要办的") }));
     if (facts.length) meta.push(facts.join(" · "));
     var body = routeBody(matter, index);
     body.hidden = !open;
@@ -435,7 +435,7 @@
       followup.hidden = true;
       return;
     }
-    followup.appendChild(el("p", { id: "followup-q", text: question || "您要办理的是以下哪一种情形？" }));
+    followup.appendChild(el("p", { id: "followup-q", text: question || gettext("您要办理的是以下哪一种情形？") }));
     var buttons = options.map(function (option) {
       var b = el("button", {
         type: "button",
@@ -471,18 +471,18 @@
     renderFollowup(payload.kind === "ask" ? payload.options : null, payload.kind === "ask" ? lastBotText : "");
     list.setAttribute("aria-busy", "false");
     if (!results.length) {
-      say("没有找到相关事项。换个说法试试，比如说说您遇到的情况；也可以点“转人工”，或拨打 12345 咨询。");
+      say(gettext("没有找到相关事项。换个说法试试，比如说说您遇到的情况；也可以点“转人工”，或拨打 12345 咨询。"));
     } else if (payload.kind === "unsure") {
-      say("政小云没有把握，下面是可能相关的事项；也可以点“转人工”问在线工作人员。");
+      say(gettext("政小云没有把握，下面是可能相关的事项；也可以点“转人工”问在线工作人员。"));
     } else {
       var first = results[0];
       var where = "";
       if (first.route && first.route.hall_needed && first.route.halls && first.route.halls.length) {
-        where = "，需要到窗口办理，推荐" + first.route.halls[0].name;
+        where = gettext("，需要到窗口办理，推荐") + first.route.halls[0].name;
       } else if (first.route) {
-        where = "，推荐" + first.route.channel_label;
+        where = gettext("，推荐") + first.route.channel_label;
       }
-      say("找到 " + results.length + " 个相关事项。最可能是：" + first.name + where + "。");
+      say(interpolate(gettext("找到 %(count)s 个相关事项。最可能是：%(name)s%(where)s。"), { count: results.length, name: first.name, where: where }, true));
     }
   }
 
@@ -490,7 +490,7 @@
 
   var API = "/api/v1/assistant/conversations";
   var TOKEN_KEY = "govhall.assistant.token";
-  var WHO = { citizen: "我", bot: "政小云", system: "" };
+  var WHO = { citizen: gettext("我"), bot: gettext("政小云"), system: "" };
   var lastBotText = "";
 
   function api(method, path, body) {
@@ -545,18 +545,18 @@
   }
 
   function bubble(m) {
-    var who = m.sender === "staff" ? "工作人员 " + (m.staff || "") : WHO[m.sender];
+    var who = m.sender === "staff" ? gettext("工作人员 ") + (m.staff || "") : WHO[m.sender];
     var item = el("li", { className: "msg " + m.sender, "data-id": m.id }, [
       who ? el("span", { className: "who", text: who }) : null,
       el("span", { className: "text", text: m.text }),
     ]);
     var p = m.payload || {};
     if (p.kind === "unsure" || (m.sender === "bot" && p.handoff)) {
-      var b = el("button", { type: "button", className: "handoff-inline", text: "转人工" });
+      var b = el("button", { type: "button", className: "handoff-inline", text: gettext("转人工") });
       b.addEventListener("click", handOver);
       item.appendChild(b);
     }
-    if (p.kind === "ticket") item.appendChild(el("a", { href: "/t/" + encodeURIComponent(p.ticket), text: "查看我的排队 →" }));
+    if (p.kind === "ticket") item.appendChild(el("a", { href: "/t/" + encodeURIComponent(p.ticket), text: gettext("查看我的排队 →") }));
     return item;
   }
 
@@ -590,7 +590,7 @@
     if (staffLine) {
       staffLine.hidden = !(value === "waiting" || value === "staff");
       staffLine.textContent =
-        value === "staff" && staff ? "工作人员 " + staff + " 为您服务" : value === "waiting" ? "正在为您转接人工客服，请稍候……" : "";
+        value === "staff" && staff ? interpolate(gettext("工作人员 %s 为您服务"), [staff]) : value === "waiting" ? gettext("正在为您转接人工客服，请稍候……") : "";
     }
     if (handoffBtn) handoffBtn.hidden = value !== "bot";
     if (value === "waiting" || value === "staff") live();
@@ -666,7 +666,7 @@
     options = options || {};
     var q = (text || "").trim();
     if (!q) {
-      say("请先说说您要办什么事。", true);
+      say(gettext("请先说说您要办什么事。"), true);
       input.focus();
       return Promise.resolve();
     }
@@ -678,11 +678,11 @@
       state.asked = state.query;
     }
     state.touched = false;
-    chat.appendChild(el("li", { className: "msg citizen pending" }, [el("span", { className: "who", text: "我" }), el("span", { className: "text", text: q })]));
+    chat.appendChild(el("li", { className: "msg citizen pending" }, [el("span", { className: "who", text: gettext("我") }), el("span", { className: "text", text: q })]));
     chat.scrollTop = chat.scrollHeight;
     input.value = "";
     if (!options.quiet) {
-      say("政小云正在查找……");
+      say(gettext("政小云正在查找……"));
       list.setAttribute("aria-busy", "true");
     }
     if (!options.choice) {
@@ -718,7 +718,7 @@
         absorb(data);
         if (seq === state.seq && data.state !== "bot") {
           list.setAttribute("aria-busy", "false");
-          say(data.state === "waiting" ? "已转人工，请稍候。" : "消息已发给工作人员。");
+          say(data.state === "waiting" ? gettext("已转人工，请稍候。") : gettext("消息已发给工作人员。"));
         }
       })
       .catch(function () {
@@ -726,7 +726,7 @@
         var pending = chat.querySelector("li.msg.pending");
         if (pending) pending.remove();
         list.setAttribute("aria-busy", "false");
-        say("暂时无法回答，请检查网络后再试，或拨打 12345 咨询。", true);
+        say(gettext("暂时无法回答，请检查网络后再试，或拨打 12345 咨询。"), true);
       });
   }
 
@@ -737,7 +737,7 @@
       })
       .then(absorb)
       .catch(function () {
-        say("暂时无法转接人工，请稍后再试，或拨打 12345 咨询。", true);
+        say(gettext("暂时无法转接人工，请稍后再试，或拨打 12345 咨询。"), true);
       });
   }
 
@@ -782,7 +782,7 @@
   if (input.value.trim()) {
     state.geo = "skipped";
     geoPromise = Promise.resolve(null);
-    if (geoNote) geoNote.textContent = "大厅按实时等候排列。想按距离推荐，请再发送一次。";
+    if (geoNote) geoNote.textContent = gettext("大厅按实时等候排列。想按距离推荐，请再发送一次。");
     ask(input.value).then(function () {
       state.geo = "idle";
       geoPromise = null;

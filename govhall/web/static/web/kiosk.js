@@ -69,12 +69,12 @@
     li.className = "unsure";
     const note = document.createElement("p");
     note.textContent = matters.length
-      ? "不确定办哪一项？请到服务台或找导办志愿者咨询，工作人员会帮您取号。"
-      : "这里暂无可自助取号的事项，请到服务台或找导办志愿者咨询。";
+      ? gettext("不确定办哪一项？请到服务台或找导办志愿者咨询，工作人员会帮您取号。")
+      : gettext("这里暂无可自助取号的事项，请到服务台或找导办志愿者咨询。");
     li.appendChild(note);
     if (!body.classList.contains("elderly")) {
       li.appendChild(
-        button("说说您要办的事，帮您查找", "choice general", () => {
+        button(gettext("说说您要办的事，帮您查找"), "choice general", () => {
           lastTab = "search";
           showTab("search");
         }),
@@ -91,14 +91,14 @@
       const code = b.dataset.zone;
       const matters = data.matters.filter((m) => m.zone === code);
       lastTab = "zones";
-      showMatters(zones[code].name + " · 请选择事项", matters);
+      showMatters(interpolate(gettext("%s · 请选择事项"), [zones[code].name]), matters);
     });
   });
   document.querySelectorAll(".dept-btn").forEach((b) => {
     b.addEventListener("click", () => {
       const dept = b.dataset.department;
       lastTab = "departments";
-      showMatters(dept + " · 请选择事项", data.matters.filter((m) => m.department === dept));
+      showMatters(interpolate(gettext("%s · 请选择事项"), [dept]), data.matters.filter((m) => m.department === dept));
     });
   });
 
@@ -109,14 +109,14 @@
     const list = $("search-results");
     list.innerHTML = "";
     if (!q) return;
-    $("search-hint").textContent = "正在查找…";
+    $("search-hint").textContent = gettext("正在查找…");
     const result = await G.api("GET", "/api/v1/guide/search?top=5&q=" + encodeURIComponent(q));
     if (!result.ok || !result.data) {
-      $("search-hint").textContent = "暂时无法查找，请按功能区或部门选择。";
+      $("search-hint").textContent = gettext("暂时无法查找，请按功能区或部门选择。");
       return;
     }
     const hits = result.data.results || [];
-    $("search-hint").textContent = hits.length ? "找到以下事项，请点击取号：" : "没有找到相关事项，请换个说法，或按功能区选择。";
+    $("search-hint").textContent = hits.length ? gettext("找到以下事项，请点击取号：") : gettext("没有找到相关事项，请换个说法，或按功能区选择。");
     hits.forEach((hit) => {
       const li = document.createElement("li");
       const zone = data.zoneOf[hit.code];
@@ -124,7 +124,7 @@
         const b = button(hit.name, "choice", () => issue(hit.code, zone, hit.name));
         const tag = document.createElement("span");
         tag.className = "tag";
-        tag.textContent = "到" + zones[zone].name;
+        tag.textContent = interpolate(gettext("到%s"), [zones[zone].name]);
         b.appendChild(tag);
         li.appendChild(b);
       } else {
@@ -134,7 +134,7 @@
         name.textContent = hit.name;
         const note = document.createElement("p");
         note.className = "note";
-        note.textContent = "本中心没有专门办理此事项的区域。您可以选择一个功能区取号，由窗口人员帮您办理：";
+        note.textContent = gettext("本中心没有专门办理此事项的区域。您可以选择一个功能区取号，由窗口人员帮您办理：");
         const row = document.createElement("div");
         row.className = "zone-row";
         data.zones.forEach((z) => row.appendChild(button(z.name, "choice small", () => issue(hit.code, z.code, hit.name))));
@@ -179,7 +179,7 @@
     if (state && !state.open) {
       // closed: say so without sending a request the server would refuse
       pending.busy = false;
-      showError({ status: 409, data: { detail: "现在不在开放时间，暂停取号。" } });
+      showError({ status: 409, data: { detail: gettext("现在不在开放时间，暂停取号。") } });
       return;
     }
     const result = await G.api(
@@ -211,16 +211,16 @@
 
   function showError(result) {
     const closed = result.status === 409;
-    $("error-title").textContent = closed ? "现在暂停取号" : "暂时无法取号";
+    $("error-title").textContent = closed ? gettext("现在暂停取号") : gettext("暂时无法取号");
     let text = G.reason(result).replace(/\s*\([^()]*\)\s*$/, "");
-    if (result.status === 429) text = "取号太频繁，请稍后再试";
+    if (result.status === 429) text = gettext("取号太频繁，请稍后再试");
     $("error-reason").textContent = text;
     const hours = $("error-hours");
     hours.innerHTML = "";
     if (closed && data.openingHours.length) {
       const head = document.createElement("li");
       head.className = "head";
-      head.textContent = "开放时间：";
+      head.textContent = gettext("开放时间：");
       hours.appendChild(head);
       data.openingHours.forEach((line) => {
         const li = document.createElement("li");

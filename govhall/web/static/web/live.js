@@ -156,7 +156,7 @@
     try {
       response = await fetch(url, init);
     } catch (e) {
-      return { ok: false, status: 0, data: { detail: "网络连接失败，请稍后再试" } };
+      return { ok: false, status: 0, data: { detail: gettext("网络连接失败，请稍后再试") } };
     }
     let data = null;
     if (response.status !== 204) {
@@ -172,7 +172,7 @@
   /* A readable reason from an API error body ({"detail": "…"} or a validation list). */
   function reason(result) {
     const detail = result && result.data && result.data.detail;
-    if (!detail) return "操作失败（" + (result ? result.status : "?") + "）";
+    if (!detail) return interpolate(gettext("操作失败（%s）"), [result ? result.status : "?"]);
     if (typeof detail === "string") return detail;
     if (Array.isArray(detail)) return detail.map((d) => d.msg || JSON.stringify(d)).join("；");
     return JSON.stringify(detail);

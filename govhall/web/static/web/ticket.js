@@ -15,8 +15,8 @@
 
   function nearText(t) {
     if (t.status !== "waiting" || t.position === null || t.position > nearAt) return "";
-    if (t.position === 0) return "下一位就是您，请回到大厅等候叫号";
-    return "还有" + t.position + "位，请回到大厅";
+    if (t.position === 0) return gettext("下一位就是您，请回到大厅等候叫号");
+    return interpolate(gettext("还有%s位，请回到大厅"), [t.position]);
   }
 
   /* Buzz the phone, where it can and may: browsers refuse vibration before the first tap. */
@@ -33,7 +33,7 @@
   function windowText(code) {
     const name = windowNames[code];
     if (name) return name;
-    return code + " 号窗口";
+    return interpolate(gettext("%s 号窗口"), [code]);
   }
 
   function show(t) {
@@ -46,8 +46,8 @@
     $("wait").textContent = G.minutes(t.estimated_wait_seconds);
     const called = t.status === "called" && t.window;
     $("turn").hidden = !called;
-    $("turn-window").textContent = called ? "请到 " + windowText(t.window) + " 办理" : "";
-    $("window").textContent = t.status === "serving" && t.window ? "正在 " + windowText(t.window) + " 办理" : "";
+    $("turn-window").textContent = called ? interpolate(gettext("请到 %s 办理"), [windowText(t.window)]) : "";
+    $("window").textContent = t.status === "serving" && t.window ? interpolate(gettext("正在 %s 办理"), [windowText(t.window)]) : "";
     const near = nearText(t);
     $("near").hidden = !near;
     $("near-text").textContent = near;
@@ -91,7 +91,7 @@
     poll: refresh,
     pollEvery: 5000,
     onState: (state) => {
-      $("conn").textContent = state === "live" ? "实时更新" : "网络不稳定，每 5 秒刷新";
+      $("conn").textContent = state === "live" ? gettext("实时更新") : gettext("网络不稳定，每 5 秒刷新");
       $("conn").className = "conn " + state;
     },
   });
