@@ -22,4 +22,5 @@ ERRORS: dict[int, type[Schema]] = {
     404: Detail,
     409: Detail,
     422: Detail,
+    429: Detail,
 }

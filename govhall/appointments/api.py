@@ -18,12 +18,13 @@ from ninja.errors import AuthenticationError
 from govhall import clock
 from govhall.accounts.auth import staff_auth
 from govhall.accounts.services import can_act, user_for_token
+from govhall.apischema import ERRORS
 from govhall.appointments import details, services
 from govhall.appointments.models import Booking, Slot
 from govhall.halls.models import Hall, Zone
 from govhall.queueing import policy as calling
 from govhall.queueing import queries, ratelimit
-from govhall.queueing.api import ERRORS, TicketOut
+from govhall.queueing.api import TicketOut
 from govhall.queueing.errors import Forbidden, NotFound, Unprocessable
 from govhall.queueing.models import Ticket
 

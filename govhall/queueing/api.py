@@ -9,16 +9,13 @@ from ninja import Header, Router, Schema, Status
 
 from govhall.accounts.auth import staff_auth
 from govhall.accounts.services import can_act
+from govhall.apischema import ERRORS
 from govhall.halls.models import Hall, Window
 from govhall.queueing import queries, ratelimit, services, sql
 from govhall.queueing.errors import Forbidden, NotFound
 from govhall.queueing.models import Ticket
 
 router = Router(tags=["queue"])
-
-
-class Detail(Schema):
-    detail: Any
 
 
 class TicketIn(Schema):
@@ -90,17 +87,6 @@ class HallStatus(Schema):
 
 class WindowStateIn(Schema):
     state: Literal["open", "paused", "closed"]
-
-
-ERRORS: dict[int, type[Schema]] = {
-    400: Detail,
-    401: Detail,
-    403: Detail,
-    404: Detail,
-    409: Detail,
-    422: Detail,
-    429: Detail,
-}
 
 
 def _hall(code: str) -> Hall:
