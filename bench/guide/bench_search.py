@@ -25,6 +25,7 @@ from govhall.guide.engine import SearchIndex
 from govhall.guide.evaluation import (
     DATA,
     FROZEN,
+    HELDOUT2,
     SHARED_SAMPLE,
     TUNING,
     Baseline,
@@ -38,6 +39,8 @@ SETS = [
     ("frozen, demo catalogue", "demo", FROZEN),
     ("tuning split, demo catalogue", "demo", TUNING),
     ("held out (spent), demo catalogue", "demo", DATA / "heldout_demo.jsonl"),
+    ("second held out (spent), demo catalogue", "demo", HELDOUT2),
+    ("probe, demo catalogue", "demo", DATA / "probe_demo.jsonl"),
     ("public sample (63)", "sample", SHARED_SAMPLE / "queries.jsonl"),
     ("own, sample catalogue", "sample", DATA / "queries_sample.jsonl"),
     ("own, extra catalogue", "wide", DATA / "queries_extra.jsonl"),

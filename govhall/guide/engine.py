@@ -4,15 +4,20 @@ Pure Python, no Django: `SearchIndex(matters)` takes catalogue dicts (CONTRACTS 
 `index.search(text, top)` ranks them. The pipeline for a query:
 
 1. normalise: NFKC, lower case, traditional → simplified (opencc);
-2. rewrite Latin runs: English words and phrases, pinyin initials (sfz) and full pinyin (shebaoka)
-   become Chinese words;
+2. rewrite Latin runs: English words and phrases, pinyin initials (sfz) and full pinyin (shebaoka,
+   or a syllable at a time: diu le) become Chinese words;
 3. correct typos and homophones: a window of the query that is not a known word but differs from a
-   catalogue or lexicon word in one character with the same (or a dialect-close) pinyin is read as
-   that word (身粉证 → 身份证, 登纪 → 登记, 户口薄 → 户口簿);
-4. expand with the domain lexicon (govhall.guide.lexicon): synonyms and colloquial phrases;
+   catalogue or formal lexicon word in one character with the same (or a dialect-close) pinyin is
+   read as that word (身粉证 → 身份证, 登纪 → 登记, 户口薄 → 户口簿) — unless it cuts through the
+   sentence's own words (老公|是 ≠ 公示) or changes a common one-character word (把户口 ≠ 报户口);
+4. expand with the domain lexicon (govhall.guide.lexicon): synonyms and colloquial phrases, said as
+   words of the question (民政审批 does not say 政审); an alternative weighs at most twice the
+   phrase said, and the reading of a word the catalogue itself uses is capped against the best
+   literal match, so the lexicon tips close calls instead of overruling the question's own words;
 5. score with BM25 over jieba words, character bigrams and unigrams of weighted fields (name,
    keywords, scenarios, department, description, materials), query terms weighted by where they
    came from; in a long story the words of its question part (before 怎么办, 能不能 …) weigh double;
+   a two-character word no matter uses passes its weight to its characters (回族 → 族);
 6. re-rank by intent (first issue / reissue / renewal / establish / change / cancel / transfer):
    the word people use for the action decides between near-duplicate matters;
 7. when the best matches are still near-duplicates, add a follow-up question (`ask`);
@@ -42,6 +47,7 @@ from govhall.guide.text import (
     analyze,
     analyze_phrase,
     focus_text,
+    formal_terms,
     fuzzy,
     init_libraries,
     lexicon_terms,
@@ -49,7 +55,9 @@ from govhall.guide.text import (
     normalize,
     reading,
     readings,
+    said_in,
     syllables,
+    word_spans,
 )
 
 __all__ = ["Hit", "Result", "SearchIndex", "name_intents", "name_stem", "normalize"]
@@ -80,17 +88,39 @@ STORY_INTENT = 0.5  # an action word outside the question part counts this much
 WHY_CHARS = 30
 K1 = 1.2
 B = 0.4
-INTENT_BOOST = 0.45
+INTENT_BOOST = 0.25  # modest: the action words are also searched for (the intent concept)
 INTENT_PENALTY = 0.4
 SCORE_SCALE = 8.0
 MAX_QUERY_CHARS = 300  # a longer story is read up to here: it bounds the cost of typo look-ups
 RERANK = 200  # at most this many ranked candidates are sorted
 COMMON_WORD_FREQ = 50  # jieba frequency from which a two-character window is a word, not a typo
+# jieba frequency from which a single character is a word of its own (把, 个, 能, 是, 上 …): only an
+# exact homophone may replace it (被案 → 备案), not a dialect-close or look-alike one (把户口 ≠ 报户口)
+COMMON_CHAR_FREQ = 40000
+# fields whose words a typo may be read as (with the lexicon's formal side); description words
+# (结果, 公示, 实行 …) are ordinary language, not what a misspelt question meant
+TYPO_FIELDS = ("name", "keywords", "scenarios", "situations")
+# Lexicon readings against literal evidence. An alternative phrasing weighs at most EXPANSION_MASS
+# times the phrase said (最低生活保障 has many more terms than 没收入). When the catalogue itself uses
+# the word said (单位, 医保卡, 水表), what its reading adds to any matter is capped at EXPANSION_SHARE
+# × the word's share of the question × the best literal score: the lexicon may tip a close call, not
+# overrule the question's own words. A word the catalogue never uses (过身, 滴滴) is read freely.
+EXPANSION_MASS = 2.0
+EXPANSION_SHARE = 3.0
+# A two-character word of the question the catalogue never uses (回族, 汉族) passes this times its
+# weight on to its characters, which the catalogue may use (族 of 民族), instead of counting for nothing.
+UNKNOWN_BACKOFF = 2.0
 COVERAGE_WEIGHT = 0.45
 COVERAGE_CREDIT = {"query": 1.0, "corrected": 0.9, "latin": 0.9, "synonym": 0.5, "colloquial": 0.7}
 INTENT_WORDS = frozenset(m for spec in lexicon.INTENTS.values() for m in spec["query"])  # type: ignore[attr-defined]
 # Words of matter names that say how, not what: left out of name coverage.
 GENERIC_NAME_WORDS = ("登记", "申请", "办理", "服务", "审核", "确认", "备案", "核发", "签发", "申领")
+
+
+def _mass(terms: Iterable[str]) -> float:
+    """The weight a phrase's terms carry by kind alone (word 1, bigram 0.55, character 0.12)."""
+    return sum(KIND_WEIGHTS[t[0]] for t in terms)
+
 
 # ---------------------------------------------------------------- the index
 
@@ -114,6 +144,8 @@ class Query:
     covered: dict[str, float]
     info: dict[str, Any]
     labels: dict[str, str] = field(default_factory=dict)  # word term → how the why shows it
+    # concept index → its share of the question: what it adds is capped at share × best literal score
+    shares: dict[int, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -222,6 +254,7 @@ class SearchIndex:
         postings: dict[str, dict[int, float]] = defaultdict(dict)
         lengths: list[float] = []
         vocab: dict[str, int] = defaultdict(int)
+        targets: set[str] = set()
         for matter in matters:
             doc_id = len(self.docs)
             name = str(matter.get("name") or "")
@@ -248,6 +281,8 @@ class SearchIndex:
                             length += weight * count
                             if fname in ("name", "keywords", "scenarios", "situations", "description"):
                                 vocab[term[2:]] += 1
+                            if fname in TYPO_FIELDS:
+                                targets.add(term[2:])
             for term, value in tf.items():
                 postings[term][doc_id] = value
             lengths.append(length)
@@ -279,7 +314,7 @@ class SearchIndex:
             tfs = np.fromiter(docs.values(), dtype=np.float64, count=len(docs))
             self._postings[term] = (ids, idf * tfs * (K1 + 1) / (tfs + norm[ids]))
         self._build_factors()
-        self._build_vocab(vocab)
+        self._build_vocab(vocab, targets)
 
     def _build_factors(self) -> None:
         """Matrices for the re-ranking: name-core terms per matter, intents per matter."""
@@ -318,25 +353,33 @@ class SearchIndex:
 
     # -- vocabulary for typo, homophone and pinyin look-ups
 
-    def _build_vocab(self, catalogue_words: Mapping[str, int]) -> None:
+    def _build_vocab(self, catalogue_words: Mapping[str, int], typo_targets: set[str]) -> None:
+        """Known words (never re-read as typos), the words a typo may be read as (`typo_targets`
+        of TYPO_FIELDS and the lexicon's formal side, none holding a stop word such as 怎么), and
+        their pinyin."""
         import jieba
 
         words = {w for w in catalogue_words if 2 <= len(w) <= 8 and CJK_RUN.fullmatch(w)}
         words.update(t for t in lexicon_terms() if 2 <= len(t) <= 8)
         self.vocab = frozenset(words)
+        stops = [w for w in lexicon.STOPWORDS if len(w) > 1]
+        targets = {w for w in typo_targets | formal_terms() if w in words and not any(s in w for s in stops)}
         self._common = jieba.dt.FREQ
         # Deletion neighbourhood: one character replaced by a hole → the words that fit.
         self._holes: dict[str, list[tuple[str, int]]] = defaultdict(list)
         self._full_pinyin: dict[str, list[str]] = defaultdict(list)
         self._initials: dict[str, list[str]] = defaultdict(list)
         self._word_pinyin: dict[str, tuple[str, ...]] = {}
+        self._syllables: set[str] = set()
         for word in sorted(words):
-            for i in range(len(word)):
-                self._holes[word[:i] + "?" + word[i + 1 :]].append((word, i))
+            if word in targets:
+                for i in range(len(word)):
+                    self._holes[word[:i] + "?" + word[i + 1 :]].append((word, i))
             syl = tuple(syllables(word))
             if len(syl) != len(word):
                 continue
             self._word_pinyin[word] = syl
+            self._syllables.update(syl)
             self._full_pinyin["".join(syl)].append(word)
             self._initials["".join(s[0] for s in syl)].append(word)
         self._weight = {w: catalogue_words.get(w, 0) + 1 for w in words}
@@ -352,6 +395,7 @@ class SearchIndex:
         for pattern, zh in _english_phrases():
             if " " in text and pattern.search(text):
                 text = pattern.sub(zh, text)
+        text = self._join_syllables(text)
 
         def replace(match: re.Match[str]) -> str:
             word = match.group(0).strip("'’-")
@@ -371,6 +415,33 @@ class SearchIndex:
 
         text = LATIN_RUN.sub(replace, text)
         return " ".join(text.split()), extra
+
+    def _join_syllables(self, text: str) -> str:
+        """Pinyin typed a syllable at a time: neighbouring words that together spell a known word are
+        read together (diu le → diule → 丢了); a lone one- or two-letter syllable that is neither an
+        abbreviation nor English (de, le, wo) is a particle, not a pair of initials (de ≠ 定额)."""
+        words = text.split(" ")
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for j in range(min(len(words), i + 4), i + 1, -1):
+                piece = words[i:j]
+                joined = "".join(piece)
+                if joined in self._full_pinyin and all(w.isascii() and w.isalpha() for w in piece):
+                    out.append(joined)
+                    i = j
+                    break
+            else:
+                word = words[i]
+                particle = (
+                    len(word) <= 2
+                    and word in self._syllables
+                    and word not in lexicon.ABBREVIATIONS
+                    and word not in lexicon.ENGLISH
+                )
+                out.append("" if particle else word)
+                i += 1
+        return " ".join(out)
 
     def _pinyin_words(self, run: str) -> list[str]:
         """Chinese words for a run of pinyin or pinyin initials (best first)."""
@@ -429,6 +500,12 @@ class SearchIndex:
                 for start in range(len(run) - size + 1):
                     if run[start : start + size] in self.vocab:
                         known[start : start + size] = [True] * size
+            # Per character, the word jieba reads it in: a window whose unchanged characters belong
+            # to a word reaching outside it cuts through the sentence's words (老公|是 → 公示, 租房|住 →
+            # 房租), it is not one misspelt word.
+            word_of: list[tuple[int, int]] = [
+                span for span in word_spans(run) for _ in range(span[0], span[1])
+            ]
             for size in range(min(8, len(run)), 1, -1):
                 for start in range(len(run) - size + 1):
                     window = run[start : start + size]
@@ -437,13 +514,24 @@ class SearchIndex:
                     if size == 2 and (self._common.get(window) or 0) >= COMMON_WORD_FREQ:
                         continue  # a real word of its own (工商): only longer windows may fix it
                     best: tuple[float, str] | None = None
+                    end = start + size
                     for i in range(size):
                         if known[start + i]:
                             continue
                         if size == 2 and window[1 - i] in lexicon.STOPWORDS:
                             continue  # 身了 ≠ 生了: a particle is no anchor for a correction
-                        for word, pos in self._holes.get(window[:i] + "?" + window[i + 1 :], ()):
+                        candidates = self._holes.get(window[:i] + "?" + window[i + 1 :])
+                        if not candidates or any(
+                            word_of[start + j][0] < start or word_of[start + j][1] > end
+                            for j in range(size)
+                            if j != i and word_of[start + j][1] - word_of[start + j][0] > 1
+                        ):
+                            continue
+                        common = (self._common.get(window[i]) or 0) >= COMMON_CHAR_FREQ
+                        for word, pos in candidates:
                             quality = self._sound_alike(window[pos], word, pos, size)
+                            if common and quality < 1.0:
+                                continue
                             if quality and (best is None or quality > best[0]):
                                 best = (quality, word)
                     if best:
@@ -483,7 +571,9 @@ class SearchIndex:
         def present(term: str) -> bool:
             if len(term) == 1:
                 return term in tokens
-            return term in pieces if len(term) <= 8 else any(term in t for t in texts)
+            if len(term) <= 8 and term not in pieces:
+                return False
+            return any(said_in(term, t) for t in texts)
 
         triggers, entries = _lexicon_entries()
         hit: set[int] = set()
@@ -514,7 +604,7 @@ class SearchIndex:
             for blocker in spec.get("not", ()):  # type: ignore[attr-defined]
                 scan = [t.replace(blocker, " ") for t in scan]
             strength = max(
-                (s for m, s in spec["query"].items() if any(m in t for t in scan)),  # type: ignore[attr-defined]
+                (s for m, s in spec["query"].items() if any(m in t and said_in(m, t) for t in scan)),  # type: ignore[attr-defined]
                 default=0.0,
             )
             if strength:
@@ -544,7 +634,9 @@ class SearchIndex:
                 out[t] = weight
             return out
 
-        said = terms(text, "query")
+        said = self._back_off(terms(text, "query"))
+        said_mass = _mass(said)
+        shares: dict[int, float] = {}
         concepts: list[list[dict[str, float]]] = [[said]]
         credit: dict[str, float] = dict.fromkeys(said, 1.0)
 
@@ -567,12 +659,16 @@ class SearchIndex:
         expansions = self._expand(texts, words)
         for origin, key, alternatives in expansions:
             stress = FOCUS_WEIGHT if focus and key in focus else 1.0
-            concepts.append(
-                [
-                    {t: w * stress for t, w in terms(alt, origin, f"{key}→{alt}").items()}
-                    for alt in alternatives
-                ]
-            )
+            key_terms = analyze_phrase(key)
+            concept = []
+            for alt in alternatives:
+                alt_terms = terms(alt, origin, f"{key}→{alt}")
+                scale = stress * min(1.0, EXPANSION_MASS * _mass(key_terms) / max(_mass(alt_terms), 1e-9))
+                concept.append({t: w * scale for t, w in alt_terms.items()})
+            concepts.append(concept)
+            if any(t[0] == "w" and t in self._postings for t in key_terms):  # the catalogue uses it
+                share = _mass(key_terms) / max(said_mass, 1e-9)
+                shares[len(concepts) - 1] = EXPANSION_SHARE * ORIGIN_WEIGHTS[origin] * share
             cover(concepts[-1], origin)
         mentioned = texts + [alt for _, _, alts in expansions for alt in alts if alt in INTENT_WORDS]
         intents = self.query_intents(mentioned)
@@ -602,7 +698,24 @@ class SearchIndex:
             "focus": focus,
             "expansions": [(origin, alts) for origin, _, alts in expansions],
         }
-        return Query(concepts, intents, credit, info, labels)
+        return Query(concepts, intents, credit, info, labels, shares)
+
+    def _back_off(self, said: dict[str, float]) -> dict[str, float]:
+        """A two-character word of the question that the catalogue never uses, and that is not part
+        of a longer word of the question, passes UNKNOWN_BACKOFF × its weight on to its two
+        characters (回族 → 回, 族). Longer unknown words are left alone: their characters are mostly
+        suffixes and particles (老爷子, 结过婚)."""
+        out = dict(said)
+        words = [t for t in said if t[0] == "w"]
+        for t in words:
+            if len(t) != 4 or t in self._postings or not CJK_RUN.fullmatch(t[2:]):
+                continue
+            if any(o != t and t[2:] in o[2:] for o in words):
+                continue
+            for ch in t[2:]:
+                if "u:" + ch in out and "u:" + ch in self._postings:
+                    out["u:" + ch] += UNKNOWN_BACKOFF * said[t] / 2
+        return out
 
     # -- ranking
 
@@ -613,16 +726,25 @@ class SearchIndex:
             return Result(stripped, [])
         q = self.understand(stripped)
         raw = np.zeros(self.n)
-        for concept in q.concepts:
-            best = raw if len(concept) == 1 else np.zeros(self.n)
+        literal = 0.0  # the best score of the question's own words (concept 0)
+        for k, concept in enumerate(q.concepts):
+            share = q.shares.get(k)
+            alone = len(concept) == 1 and share is None
+            best = raw if alone else np.zeros(self.n)
             for alternative in concept:
-                acc = best if len(concept) == 1 else np.zeros(self.n)
+                acc = best if alone else np.zeros(self.n)
                 for term, weight in alternative.items():
                     posting = self._postings.get(term)
                     if posting is not None:
                         acc[posting[0]] += weight * posting[1]
                 if acc is not best:
                     np.maximum(best, acc, out=best)
+            if k == 0:
+                literal = float(raw.max())
+            if share is not None:
+                peak = float(best.max())
+                if peak > 0 and literal > 0:
+                    best *= min(1.0, share * literal / peak)
             if best is not raw:
                 raw += best
         final = raw * self._intent_factors(q.intents) * self._coverages(q.covered)

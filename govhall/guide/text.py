@@ -60,20 +60,31 @@ def _converter() -> Any:
 
 @lru_cache(maxsize=1)
 def lexicon_terms() -> tuple[str, ...]:
+    """Every Chinese term of the lexicon: its formal side and the everyday phrases people say."""
+    everyday: set[str] = set(lexicon.COLLOQUIAL)
+    for spec in lexicon.INTENTS.values():
+        everyday.update(spec["query"])  # type: ignore[arg-type]
+    return tuple(sorted(formal_terms() | {t for t in everyday if CJK_RUN.fullmatch(t)}))
+
+
+@lru_cache(maxsize=1)
+def formal_terms() -> frozenset[str]:
+    """The lexicon's formal side — synonym groups, what colloquial phrases and abbreviations stand for,
+    the action words of matter names, English readings — without the everyday phrases themselves
+    (报户口, 怎么领, 开了个): a typo is read as a word the catalogue would use, not as another
+    everyday phrase one character away (把户口 is not 报户口)."""
     terms: set[str] = set()
     for group in lexicon.SYNONYMS:
         terms.update(group)
-    for key, values in lexicon.COLLOQUIAL.items():
-        terms.add(key)
+    for values in lexicon.COLLOQUIAL.values():
         terms.update(values)
     for spec in lexicon.INTENTS.values():
-        terms.update(spec["query"])  # type: ignore[arg-type]
         terms.update(spec["name"])  # type: ignore[arg-type]
     for values in lexicon.ABBREVIATIONS.values():
         terms.update(values)
     for values in lexicon.ENGLISH.values():
         terms.update(values)
-    return tuple(sorted(t for t in terms if CJK_RUN.fullmatch(t)))
+    return frozenset(t for t in terms if CJK_RUN.fullmatch(t))
 
 
 @lru_cache(maxsize=1)
@@ -111,6 +122,38 @@ def _cut(text: str) -> list[str]:
     # No HMM: new-word guessing is slow and unstable between documents and queries; character
     # bigrams already cover words the dictionary lacks.
     return [w for w in jieba.lcut_for_search(text, HMM=False) if w.strip()]
+
+
+@lru_cache(maxsize=2048)
+def word_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each word of the text as jieba reads it (no HMM, like `analyze`)."""
+    import jieba
+
+    spans = []
+    at = 0
+    for word in jieba.lcut(text, HMM=False):
+        spans.append((at, at + len(word)))
+        at += len(word)
+    return tuple(spans)
+
+
+def said_in(term: str, text: str) -> bool:
+    """Whether the text says the term, not merely spells it across two of its words: 民政审批 does
+    not say 政审 (民政|审批), while 上牌照 says 上牌 and 烧烤店 says 烧烤 (the term starts or ends
+    where a word does, or lies inside one)."""
+    start = text.find(term)
+    if start < 0:
+        return False
+    spans = word_spans(text)
+    while start >= 0:
+        end = start + len(term)
+        inside_start = any(a < start < b for a, b in spans)
+        inside_end = any(a < end < b for a, b in spans)
+        straddles = any(start < a < end for a, _ in spans)
+        if not (inside_start and inside_end and straddles):
+            return True
+        start = text.find(term, start + 1)
+    return False
 
 
 def syllables(text: str) -> list[str]:

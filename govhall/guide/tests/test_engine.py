@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from govhall.guide.engine import SearchIndex, name_stem, normalize
 from govhall.guide.evaluation import DATA, SHARED_SAMPLE, evaluate, load_jsonl
+from govhall.guide.text import init_libraries, said_in
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +189,105 @@ def test_pinyin_initials_combine_known_abbreviations_and_catalogue_words() -> No
 )
 def test_lexicon_families_reach_the_matter(sample_index: SearchIndex, query: str, code: str) -> None:
     assert top(sample_index, query) == [code]
+
+
+def test_a_lexicon_reading_does_not_overrule_the_question_s_own_words() -> None:
+    """单位 is a word the catalogue uses; its lexicon readings (用人单位 …, and 没单位 → 灵活就业) may
+    tip a close call but not outweigh 失业 + 登记 said outright."""
+    index = SearchIndex(
+        [
+            {
+                "code": "LOST",
+                "name": "失业登记",
+                "keywords": ["失业"],
+                "description": "失业人员到街道办理失业登记。",
+            },
+            {
+                "code": "HIRED",
+                "name": "就业登记",
+                "keywords": ["用人单位招用"],
+                "description": "用人单位招用人员后办理。",
+            },
+            {
+                "code": "FREE",
+                "name": "灵活就业人员参保登记",
+                "keywords": ["灵活就业"],
+                "description": "没有单位的人个人参保。",
+            },
+        ]
+    )
+    assert top(index, "没单位了要做失业登记吗") == ["LOST"]
+    assert top(index, "打零工的自由职业怎么参保") == ["FREE"]  # a word the catalogue lacks: read freely
+
+
+def test_an_alternative_phrasing_weighs_no_more_than_twice_the_phrase_said(sample_index: SearchIndex) -> None:
+    q = sample_index.understand("没收入")
+    said = sum(q.concepts[0][0].values())
+    for concept in q.concepts[1:]:
+        for alternative in concept:
+            assert sum(alternative.values()) <= 2 * said + 1e-9
+
+
+def test_a_word_the_catalogue_never_uses_counts_through_its_characters() -> None:
+    """回族 and 汉族 appear in no matter; 族 does (民族)."""
+    index = SearchIndex(
+        [
+            {
+                "code": "NATION",
+                "name": "民族成分变更登记",
+                "description": "父母民族成分不同的，可申请变更民族成分。",
+            },
+            {
+                "code": "FIX",
+                "name": "更正登记",
+                "keywords": ["户口信息写错"],
+                "description": "户口登记项目有误的更正。",
+            },
+        ]
+    )
+    assert top(index, "汉族想改成回族") == ["NATION"]
+
+
+@pytest.mark.parametrize(
+    ("text", "term", "said"),
+    [
+        ("开发的楼盘取名字，需要民政审批吗", "政审", False),  # 民政|审批
+        ("我妈眼睛基本看不见了", "看不见", True),
+        ("新买的车怎么上牌照", "上牌", True),  # 上|牌照: starts where a word starts
+        ("想开个烧烤店", "烧烤", True),  # inside one word
+        ("身份证丢了", "丢了", True),
+    ],
+)
+def test_a_phrase_is_said_only_as_words_of_the_question(text: str, term: str, said: bool) -> None:
+    init_libraries()
+    assert said_in(term, text) is said
+
+
+def test_lexicon_phrases_spelt_across_two_words_are_not_read(sample_index: SearchIndex) -> None:
+    expansions = sample_index.understand("开发的新楼盘要取个正式的名字，需要民政审批吗").info["expansions"]
+    assert not [alts for _, alts in expansions if "无犯罪记录证明" in alts]  # 政审 is not said
+
+
+@pytest.mark.parametrize(
+    ("query", "fixes"),
+    [
+        ("户口薄丢了", [("户口薄", "户口簿")]),  # a look-alike typo
+        ("医保异地就医被案", [("被案", "备案")]),  # a common character, but the very same sound
+        ("准备买房，公积金能贷多少", []),  # 能 is a word of its own: not 公积金提
+        ("想把户口迁过来", []),  # 把 is not 报 (报户口 is an everyday phrase, not a catalogue word)
+        ("我老公是独子", []),  # 老公|是 is two words: not 公示
+    ],
+)
+def test_only_a_misspelt_word_is_read_as_a_typo(
+    sample_index: SearchIndex, query: str, fixes: list[tuple[str, str]]
+) -> None:
+    assert sample_index.understand(query).info["fixes"] == fixes
+
+
+def test_pinyin_typed_a_syllable_at_a_time(demo_index: SearchIndex) -> None:
+    q = demo_index.understand("yyzz diu le zenme bu")
+    assert "丢了" in q.info["text"] and "reissue" in q.intents
+    assert demo_index.understand("wo de shebaoka diule").info["text"] == "社保卡 丢了"  # de is not 定额
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 
 from govhall.guide.engine import SearchIndex
-from govhall.guide.evaluation import DATA, FROZEN, TUNING, demo_catalogue, evaluate, load_jsonl
+from govhall.guide.evaluation import DATA, FROZEN, HELDOUT2, TUNING, demo_catalogue, evaluate, load_jsonl
 
 KINDS = {
     "everyday",
@@ -58,3 +58,17 @@ def test_the_spent_held_out_set_does_not_fall_back(demo_index: SearchIndex) -> N
     assert n >= 130
     assert result["all"]["top1"] / n >= 0.92, result["misses"]
     assert result["all"]["top3"] / n >= 0.97, result["misses"]
+
+
+def test_the_spent_second_held_out_set_does_not_fall_back(demo_index: SearchIndex) -> None:
+    """heldout2_demo.jsonl was measured once blind (74.4% / 92.5%), then its misses were read to fix
+    structural causes (83.1% / 95.6% after): a regression guard, not a measurement."""
+    with open(HELDOUT2, encoding="utf-8") as handle:
+        assert json.loads(handle.readline())["note"].startswith("SPENT")
+    questions = load_jsonl(HELDOUT2)
+    assert len(questions) == 160
+    codes = {m["code"] for m in demo_catalogue()}
+    assert all(q["expected"] and set(q["expected"]) <= codes for q in questions)
+    result = evaluate(demo_index, questions)
+    assert result["all"]["top1"] / 160 >= 0.80, result["misses"]
+    assert result["all"]["top3"] / 160 >= 0.93, result["misses"]
