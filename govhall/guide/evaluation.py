@@ -26,6 +26,7 @@ SHARED_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "guide
 FROZEN = DATA / "frozen_demo.jsonl"
 TUNING = DATA / "tuning_demo.jsonl"
 HELDOUT2 = DATA / "heldout2_demo.jsonl"  # the second blind set, spent (see its header note)
+HELDOUT3 = DATA / "heldout3_demo.jsonl"  # the third blind set, spent (see its header note)
 
 
 def load_jsonl(path: Path | str) -> list[dict[str, Any]]:
