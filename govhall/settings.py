@@ -179,9 +179,12 @@ GOVHALL = {
     "MAX_RECALLS": int(os.environ.get("GOVHALL_MAX_RECALLS", "3")),
     "DEFAULT_SERVICE_SECONDS": 300,
     "EVENT_POLL_SECONDS": float(os.environ.get("GOVHALL_EVENT_POLL_SECONDS", "0.5")),
-    # HTTP requests one server process runs at once (govhall.handlers), at most the database
-    # pool's size: more would only wait for a connection
-    "HTTP_THREADS": int(os.environ.get("GOVHALL_HTTP_THREADS", os.environ.get("GOVHALL_DB_POOL_SIZE", "16"))),
+    # HTTP requests one server process runs at once (govhall.handlers). Few: the requests share one
+    # GIL, and a thread that holds a row lock (a zone's counter, the hall's event id) while fifteen
+    # others compete for the GIL keeps every other request of the hall waiting. Measured with
+    # bench/queue_load.py (50 tickets/s, 2 processes): issue p99 194–244 ms with 4 threads,
+    # 343–692 ms with 16 (docs/benchmarks.md).
+    "HTTP_THREADS": int(os.environ.get("GOVHALL_HTTP_THREADS", "4")),
 }
 
 LOGGING = {

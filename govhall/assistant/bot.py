@@ -20,7 +20,8 @@ from typing import Any
 SCORE_SCALE = 8.0
 SURE = 0.7  # a best match this good needs only a modest lead
 MARGIN = 1.25  # … of this much (raw score of the best over the second)
-GUESS = 0.45  # below this we do not even guess
+GUESS = 0.45  # below this only a wide lead makes an answer (a small catalogue scores low) …
+FLOOR = 0.35  # … and below this we do not even guess ("今天天气怎么样" scores ~0.31 on the demo)
 WIDE_MARGIN = 3.0  # a guess this far ahead of the rest is still the answer
 ASK_MIN = 0.2  # the search's own follow-up question (near-duplicate matters) counts from here
 MAX_OPTIONS = 4
@@ -44,7 +45,9 @@ def raw(score: float) -> float:
 
 def confident(results: list[dict[str, Any]]) -> bool:
     """The first result is good enough and far enough ahead of the second."""
-    if not results or results[0]["score"] < GUESS:
+    if not results or results[0]["score"] < FLOOR:
+        return False
+    if results[0]["score"] < GUESS and len(results) < 2:  # a lone weak match leads nothing
         return False
     lead = raw(results[0]["score"]) / raw(results[1]["score"]) if len(results) > 1 else float("inf")
     return lead >= (MARGIN if results[0]["score"] >= SURE else WIDE_MARGIN)
@@ -68,7 +71,7 @@ def reply(text: str, found: dict[str, Any], details: dict[str, dict[str, Any]]) 
             ask.get("question") or "您要办理的是以下哪一种情形？",
             {"kind": "ask", "options": options, "results": results},
         )
-    if results[0]["score"] < GUESS:
+    if results[0]["score"] < GUESS and not confident(results):
         return unsure(results)
     if not confident(results):
         options = [{"matter": r["code"], "name": r["name"], "label": r["name"]} for r in results[:3]]

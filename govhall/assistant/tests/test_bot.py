@@ -106,3 +106,13 @@ def test_the_chosen_matter_goes_first_and_an_online_matter_names_no_hall() -> No
     assert [r["code"] for r in answer.payload["results"]] == ["B", "A"]
     assert "推荐掌上办" in answer.text and "收费 20 元" in answer.text and "3 个工作日" in answer.text
     assert "推荐去" not in answer.text
+
+
+def test_a_weak_best_match_is_the_answer_only_when_it_stands_far_ahead() -> None:
+    details = {"A": BIRTH, "B": {**BIRTH, "code": "B"}}
+    far_ahead = {"results": [hit("A", 0.42), hit("B", 0.18)]}  # raw 5.8 against 1.8: 3.3×
+    assert bot.reply("孩子上户口", far_ahead, details).kind == "answer"
+    close = {"results": [hit("A", 0.42), hit("B", 0.35)]}
+    assert bot.reply("孩子上户口", close, details).kind == "unsure"
+    below_the_floor = {"results": [hit("A", 0.31), hit("B", 0.05)]}
+    assert bot.reply("今天天气怎么样", below_the_floor, details).kind == "unsure"
