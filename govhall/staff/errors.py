@@ -1,27 +1,11 @@
-"""Errors of the staff app carry the HTTP status they mean and a reason people can read."""
+"""Errors of the staff app are the project's service errors (`govhall.queueing.errors`): each carries
+the HTTP status it means and a reason people can read, and the API turns any of them into that
+status with `{"detail": reason}`. The names here are the staff app's words for them."""
 
 from __future__ import annotations
 
+from govhall.queueing.errors import Conflict, Forbidden, NotFound
+from govhall.queueing.errors import QueueError as StaffError
+from govhall.queueing.errors import Unprocessable as Invalid
 
-class StaffError(Exception):
-    status = 400
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-class Invalid(StaffError):
-    status = 422
-
-
-class Forbidden(StaffError):
-    status = 403
-
-
-class NotFound(StaffError):
-    status = 404
-
-
-class Conflict(StaffError):
-    status = 409
+__all__ = ["Conflict", "Forbidden", "Invalid", "NotFound", "StaffError"]
