@@ -19,7 +19,9 @@ Pure Python, no Django: `SearchIndex(matters)` takes catalogue dicts (CONTRACTS 
    came from; in a long story the words of its question part (before 怎么办, 能不能 …) weigh double;
    a two-character word no matter uses passes its weight to its characters (回族 → 族);
 6. re-rank by intent (first issue / reissue / renewal / establish / change / cancel / transfer):
-   the word people use for the action decides between near-duplicate matters;
+   the word people use for the action decides between near-duplicate matters, but only among the
+   matters the rest of the question speaks of (第一次 lifts no 首次申领 of another topic); among
+   siblings (住房公积金提取(…)) the part of the name that sets one apart decides;
 7. when the best matches are still near-duplicates, add a follow-up question (`ask`);
 8. say for each result why it was offered (`why`: the words that matched, as the lexicon or the
    spelling fix read them, and the keyword or 办事情形 they matched) and its department.
@@ -90,6 +92,13 @@ K1 = 1.2
 B = 0.4
 INTENT_BOOST = 0.25  # modest: the action words are also searched for (the intent concept)
 INTENT_PENALTY = 0.4
+# An action word (第一次, 丢了, 重新补) re-ranks the matters the rest of the question speaks of; it
+# does not lift a matter it alone matches (第一次 in 普通护照首次申领's keyword "第一次出国" for a
+# question about 税务): the action terms and the intent concepts count in full for a matter whose
+# score from the question's other words and readings is at least this share of the best such score,
+# proportionally less below it.
+ACTION_TOPIC = 0.3
+ACTION_MARKER = 0.8  # the intent strength from which a marker is a plain action word
 SCORE_SCALE = 8.0
 MAX_QUERY_CHARS = 300  # a longer story is read up to here: it bounds the cost of typo look-ups
 RERANK = 200  # at most this many ranked candidates are sorted
@@ -111,6 +120,11 @@ EXPANSION_SHARE = 3.0
 # weight on to its characters, which the catalogue may use (族 of 民族), instead of counting for nothing.
 UNKNOWN_BACKOFF = 2.0
 COVERAGE_WEIGHT = 0.45
+# Siblings (names that begin alike: 住房公积金提取(…)) are told apart by the rest of the name: the
+# sibling whose distinguishing part the question speaks of most (辞职 → 终止劳动关系) keeps its score,
+# the others are lowered by up to 1 / (1 + DISTINCT_WEIGHT); matters without siblings are unaffected.
+DISTINCT_WEIGHT = 0.6
+SIBLING_PREFIX = 3  # characters two names must share at the start to be siblings
 COVERAGE_CREDIT = {"query": 1.0, "corrected": 0.9, "latin": 0.9, "synonym": 0.5, "colloquial": 0.7}
 INTENT_WORDS = frozenset(m for spec in lexicon.INTENTS.values() for m in spec["query"])  # type: ignore[attr-defined]
 # Words of matter names that say how, not what: left out of name coverage.
@@ -146,6 +160,10 @@ class Query:
     labels: dict[str, str] = field(default_factory=dict)  # word term → how the why shows it
     # concept index → its share of the question: what it adds is capped at share × best literal score
     shares: dict[int, float] = field(default_factory=dict)
+    # terms of the question that say the action (第一次, 丢了 …) and the intent concepts' indices:
+    # they count in full only for matters the rest of the question speaks of (ACTION_TOPIC)
+    actions: frozenset[str] = frozenset()
+    intent_concepts: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -330,12 +348,41 @@ class SearchIndex:
                 values.append(idf)
         self._core = csr_matrix((values, (rows, cols)), shape=(self.n, max(1, len(self._core_columns))))
         self._core_total = np.asarray(self._core.sum(axis=1)).ravel()
+        rows, cols, values = [], [], []
+        families: dict[str, int] = {}
+        self._family = np.full(self.n, -1, dtype=np.int64)
+        for d, prefix in self._sibling_prefixes().items():
+            self._family[d] = families.setdefault(prefix, len(families))
+            shared = self._name_core(prefix)
+            for term, idf in self.docs[d].core.items():
+                if term not in shared:
+                    rows.append(d)
+                    cols.append(self._core_columns[term])
+                    values.append(idf)
+        self._families = len(families)
+        self._distinct = csr_matrix((values, (rows, cols)), shape=self._core.shape)
+        self._distinct_total = np.asarray(self._distinct.sum(axis=1)).ravel()
         self._intent_masks = {
             intent: np.array([intent in doc.intents for doc in self.docs], dtype=bool)
             for intent in lexicon.INTENTS
         }
         plain = {"first", "establish"}
         self._plain_mask = np.array([not (doc.intents - plain) for doc in self.docs], dtype=bool)
+
+    def _sibling_prefixes(self) -> dict[int, str]:
+        """Per matter whose name begins like another's (住房公积金提取(…), 社会保障卡…), the longest
+        such beginning: matters with the same one are siblings, and the rest of the name tells them
+        apart (与单位终止劳动关系)."""
+        names = sorted((normalize(doc.name), d) for d, doc in enumerate(self.docs))
+        shared = [0] * len(names)
+        for i in range(1, len(names)):
+            a, b = names[i - 1][0], names[i][0]
+            k = 0
+            while k < min(len(a), len(b)) and a[k] == b[k]:
+                k += 1
+            shared[i - 1] = max(shared[i - 1], k)
+            shared[i] = max(shared[i], k)
+        return {d: name[:k] for (name, d), k in zip(names, shared, strict=True) if k >= SIBLING_PREFIX}
 
     def _name_core(self, name: str) -> dict[str, float]:
         """The name's bigrams (characters for one-character pieces) less action words, with idf."""
@@ -679,6 +726,8 @@ class SearchIndex:
                 + [alt for _, key, alts in expansions if key in focus for alt in alts if alt in INTENT_WORDS]
             )
             intents = {i: max(asked.get(i, 0.0), STORY_INTENT * v) for i, v in intents.items()}
+        actions = self._action_terms(mentioned, said)
+        first_intent = len(concepts)
         for intent, strength in intents.items():
             # Say the action the way matter names do (不见了 → 补领, 补发 …).
             spec = lexicon.INTENTS[intent]
@@ -698,7 +747,39 @@ class SearchIndex:
             "focus": focus,
             "expansions": [(origin, alts) for origin, _, alts in expansions],
         }
-        return Query(concepts, intents, credit, info, labels, shares)
+        return Query(
+            concepts,
+            intents,
+            credit,
+            info,
+            labels,
+            shares,
+            actions,
+            frozenset(range(first_intent, len(concepts))),
+        )
+
+    @staticmethod
+    def _action_terms(texts: list[str], said: Mapping[str, float]) -> frozenset[str]:
+        """The question's terms that lie inside a plain action word it says (第一次 → 第一次, 第一,
+        一次, 第, 次 …): what the question asks to be done, not what about. Weak hints (十六了, 新生,
+        办个) also say what about (十六周岁 of 居民身份证首次申领) and stay topic words."""
+        markers = [
+            m
+            for spec in lexicon.INTENTS.values()
+            for m, strength in spec["query"].items()  # type: ignore[attr-defined]
+            if strength >= ACTION_MARKER and any(m in t and said_in(m, t) for t in texts)
+        ]
+        return frozenset(t for t in said if any(t[2:] in m for m in markers))
+
+    def _split_said(self, q: Query) -> tuple[Any, Any]:
+        """Per matter, the score of the question's own words (concept 0): the topic part and the
+        action part (q.actions)."""
+        topic, action = np.zeros(self.n), np.zeros(self.n)
+        for term, weight in q.concepts[0][0].items():
+            posting = self._postings.get(term)
+            if posting is not None:
+                (action if term in q.actions else topic)[posting[0]] += weight * posting[1]
+        return topic, action
 
     def _back_off(self, said: dict[str, float]) -> dict[str, float]:
         """A two-character word of the question that the catalogue never uses, and that is not part
@@ -725,28 +806,32 @@ class SearchIndex:
         if not stripped or not self.n:
             return Result(stripped, [])
         q = self.understand(stripped)
-        raw = np.zeros(self.n)
-        literal = 0.0  # the best score of the question's own words (concept 0)
-        for k, concept in enumerate(q.concepts):
+        topic, action = self._split_said(q)
+        literal = float((topic + action).max())  # the best score of the question's own words
+        raw = topic
+        for k, concept in enumerate(q.concepts[1:], start=1):
             share = q.shares.get(k)
-            alone = len(concept) == 1 and share is None
-            best = raw if alone else np.zeros(self.n)
+            best = np.zeros(self.n)
             for alternative in concept:
-                acc = best if alone else np.zeros(self.n)
+                acc = best if len(concept) == 1 else np.zeros(self.n)
                 for term, weight in alternative.items():
                     posting = self._postings.get(term)
                     if posting is not None:
                         acc[posting[0]] += weight * posting[1]
                 if acc is not best:
                     np.maximum(best, acc, out=best)
-            if k == 0:
-                literal = float(raw.max())
             if share is not None:
                 peak = float(best.max())
                 if peak > 0 and literal > 0:
                     best *= min(1.0, share * literal / peak)
-            if best is not raw:
+            if k in q.intent_concepts:
+                action += best
+            else:
                 raw += best
+        peak = float(raw.max())
+        if peak > 0:  # the action re-ranks what the rest of the question speaks of
+            action *= np.minimum(1.0, raw / (ACTION_TOPIC * peak))
+        raw += action
         final = raw * self._intent_factors(q.intents) * self._coverages(q.covered)
         candidates = np.nonzero(final > 0)[0]
         if len(candidates) > RERANK:
@@ -849,7 +934,9 @@ class SearchIndex:
         return labels[0][: WHY_CHARS - 1] + "…"
 
     def _coverages(self, covered: Mapping[str, float]) -> Any:
-        """Per matter: how much of its name (less its action words) the query speaks of."""
+        """Per matter: how much of its name (less its action words) the query speaks of; among
+        siblings, those whose distinguishing part the query speaks of less than another's are
+        lowered."""
         credit = np.zeros(self._core.shape[1])
         for term, value in covered.items():
             col = self._core_columns.get(term)
@@ -858,7 +945,16 @@ class SearchIndex:
         share = np.divide(
             self._core @ credit, self._core_total, out=np.ones(self.n), where=self._core_total > 0
         )
-        return 1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * share
+        distinct = np.divide(
+            self._distinct @ credit,
+            self._distinct_total,
+            out=np.zeros(self.n),
+            where=self._distinct_total > 0,
+        )
+        best = np.zeros(self._families + 1)  # the last slot: matters without siblings
+        np.maximum.at(best, self._family, distinct)
+        sibling = (1 + DISTINCT_WEIGHT * distinct) / (1 + DISTINCT_WEIGHT * best[self._family])
+        return (1 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * share) * sibling
 
     def _intent_factors(self, intents: Mapping[str, float]) -> Any:
         """Per matter: a boost when its name carries the action asked for, a penalty when it carries

@@ -27,6 +27,7 @@ FROZEN = DATA / "frozen_demo.jsonl"
 TUNING = DATA / "tuning_demo.jsonl"
 HELDOUT2 = DATA / "heldout2_demo.jsonl"  # the second blind set, spent (see its header note)
 HELDOUT3 = DATA / "heldout3_demo.jsonl"  # the third blind set, spent (see its header note)
+HELDOUT4 = DATA / "heldout4_demo.jsonl"  # the fourth blind set, spent (see its header note)
 
 
 def load_jsonl(path: Path | str) -> list[dict[str, Any]]:

@@ -318,3 +318,58 @@ def test_queries_are_fast(wide_index: SearchIndex) -> None:
         wide_index.search(q)
     per_query = (time.perf_counter() - started) / len(queries)
     assert per_query < 0.1  # generous: the benchmark in bench/guide measures the real figure
+
+
+def test_an_action_word_re_ranks_the_topic_but_lifts_no_matter_alone() -> None:
+    """第一次 matches a keyword of 普通护照首次申领 ("第一次出国"), but the question is about 税务:
+    the action word only orders the matters the rest of the question speaks of."""
+    index = SearchIndex(
+        [
+            {
+                "code": "PASSPORT",
+                "name": "普通护照首次申领",
+                "keywords": ["第一次出国", "第一次办护照"],
+                "description": "第一次出国的公民申领护照。",
+            },
+            {
+                "code": "TAX",
+                "name": "新办纳税人涉税事项套餐",
+                "keywords": ["新公司报税", "税务报到"],
+                "description": "新办企业到税务部门办理涉税事项。",
+            },
+            {"code": "ID_FIRST", "name": "居民身份证首次申领", "description": "公民第一次申领身份证。"},
+            {"code": "ID_LOST", "name": "居民身份证补领", "description": "身份证丢失后补领。"},
+        ]
+    )
+    assert top(index, "公司执照刚下来，第一次跟税务打交道要办什么") == ["TAX"]
+    assert top(index, "第一次办身份证") == ["ID_FIRST"]  # among the matters it speaks of, the action decides
+    assert top(index, "身份证丢了") == ["ID_LOST"]
+
+
+def test_the_part_of_the_name_that_sets_siblings_apart_decides_between_them() -> None:
+    """Three 住房公积金提取(…) siblings: 辞职 reads as 终止劳动关系, the part of one sibling's name
+    that the others lack, and picks it although another sibling's keywords match more words."""
+    index = SearchIndex(
+        [
+            {
+                "code": "RETIRED",
+                "name": "住房公积金提取(离休、退休)",
+                "keywords": ["退休了公积金能取出来吗", "公积金取出来"],
+                "description": "职工离休、退休的，可提取住房公积金。",
+            },
+            {
+                "code": "QUIT",
+                "name": "住房公积金提取(与单位终止劳动关系)",
+                "keywords": ["离职提取"],
+                "description": "职工与单位终止劳动关系的，可提取住房公积金。",
+            },
+            {
+                "code": "HOME",
+                "name": "住房公积金提取(购买自住住房)",
+                "keywords": ["买房提公积金"],
+                "description": "购买自住住房的，可提取住房公积金。",
+            },
+        ]
+    )
+    assert top(index, "我辞职了，公积金能取出来吗") == ["QUIT"]
+    assert top(index, "退休了公积金能取出来吗") == ["RETIRED"]
