@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Hall(models.Model):
     class Level(models.TextChoices):
-        CITY = "city", "市级中心"
-        TOWN = "town", "镇(街道)便民服务中心"
-        VILLAGE = "village", "村(社区)代办点"
+        CITY = "city", _("市级中心")
+        TOWN = "town", _("镇(街道)便民服务中心")
+        VILLAGE = "village", _("村(社区)代办点")
 
     code = models.SlugField("编码", max_length=64, unique=True, allow_unicode=True)
     name = models.CharField("名称", max_length=200)
@@ -73,9 +74,9 @@ class ZoneMatter(models.Model):
 
 class Window(models.Model):
     class State(models.TextChoices):
-        OPEN = "open", "开放"
-        PAUSED = "paused", "暂停"
-        CLOSED = "closed", "关闭"
+        OPEN = "open", _("开放")
+        PAUSED = "paused", _("暂停")
+        CLOSED = "closed", _("关闭")
 
     hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="windows")
     code = models.CharField("编码", max_length=32)
@@ -100,10 +101,10 @@ class ServicePoint(models.Model):
     """Bank and post outlets, village points and kiosks that serve matters near people."""
 
     class Kind(models.TextChoices):
-        VILLAGE = "village", "村(社区)代办点"
-        BANK = "bank", "银行网点"
-        POST = "post", "邮政网点"
-        KIOSK = "kiosk", "自助终端"
+        VILLAGE = "village", _("村(社区)代办点")
+        BANK = "bank", _("银行网点")
+        POST = "post", _("邮政网点")
+        KIOSK = "kiosk", _("自助终端")
 
     code = models.SlugField("编码", max_length=64, unique=True, allow_unicode=True)
     name = models.CharField("名称", max_length=200)

@@ -5,18 +5,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from govhall.halls.models import Hall, Window, Zone
 
 
 class Status(models.TextChoices):
-    WAITING = "waiting", "等候中"
-    CALLED = "called", "已叫号"
-    SERVING = "serving", "办理中"
-    ON_HOLD = "on_hold", "挂起"
-    SERVED = "served", "已办结"
-    NO_SHOW = "no_show", "过号"
-    CANCELLED = "cancelled", "已取消"
+    WAITING = "waiting", _("等候中")
+    CALLED = "called", _("已叫号")
+    SERVING = "serving", _("办理中")
+    ON_HOLD = "on_hold", _("挂起")
+    SERVED = "served", _("已办结")
+    NO_SHOW = "no_show", _("过号")
+    CANCELLED = "cancelled", _("已取消")
 
 
 OPEN_STATUSES = (Status.WAITING, Status.CALLED, Status.SERVING, Status.ON_HOLD)
@@ -24,9 +25,9 @@ AT_WINDOW = (Status.CALLED, Status.SERVING)
 
 
 class Channel(models.TextChoices):
-    WALK_IN = "walk_in", "现场取号"
-    REMOTE = "remote", "远程取号"
-    APPOINTMENT = "appointment", "预约"
+    WALK_IN = "walk_in", _("现场取号")
+    REMOTE = "remote", _("远程取号")
+    APPOINTMENT = "appointment", _("预约")
 
 
 class Ticket(models.Model):

@@ -134,6 +134,9 @@ def visible_texts(html: str) -> list[str]:
     return [t for t in texts if t]
 
 
+TRANSLATED_CHOICES = ("queueing", "halls")  # ticket statuses, channels, window states, hall levels
+
+
 def catalogue_data() -> set[str]:
     """Chinese that is not chrome: catalogue and hall names, model choice labels, the language switch."""
     data = {"中文"}  # the switch back to Chinese names its language in Chinese
@@ -147,7 +150,9 @@ def catalogue_data() -> set[str]:
     ):
         for row in model.objects.values_list(*fields):
             data.update(value for value in row if isinstance(value, str) and value)
-    for model in apps.get_models():  # choice labels come from the models (Python side)
+    for model in apps.get_models():  # choice labels come from the models (Python side) …
+        if model._meta.app_label in TRANSLATED_CHOICES:  # … except the floor's, which are translated
+            continue
         for field in model._meta.get_fields():
             for _, label in getattr(field, "flatchoices", None) or []:
                 data.add(str(label))
