@@ -6,8 +6,10 @@ realtime event, so a ticket is never half-changed, lost or called twice.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -193,12 +195,24 @@ def _check_remote_limit(hall: Hall, subject: str, day: dt.date) -> None:
 LOOKAHEAD = 10
 
 
+@contextlib.contextmanager
+def _collisions(what: str) -> Iterator[None]:
+    """A constraint that stops a change made at the same moment as another one (two call-nexts at
+    one window, a resume racing a call) is a 409 to try again, never a 500. On PostgreSQL the
+    window row lock alone does not see the other call's ticket: the locking statement's snapshot
+    was taken before it waited; the partial unique index on the counter does."""
+    try:
+        yield
+    except IntegrityError:
+        raise Conflict(f"{what} changed at the same moment: nothing was done, try again") from None
+
+
 def call_next(window: Window, actor: Any = None) -> Ticket | None:
     """Call the next ticket for this window, or None when nobody waits for its zones.
 
     The hall's policy ranks the first tickets of every line the window serves; one statement then
     claims the best-ranked one that still waits and that no other window is claiming right now."""
-    with transaction.atomic(durable=True):
+    with _collisions(f"{window.name}"), transaction.atomic(durable=True):
         try:
             current = sql.lock_window(window)
         except Window.DoesNotExist:
@@ -247,7 +261,7 @@ def perform(
     if action not in ACTIONS:
         raise NotFound(f"unknown action {action!r}")
     allowed, target, event_type = TRANSITIONS[action]
-    with transaction.atomic(durable=True):
+    with _collisions(f"ticket {ticket_id}"), transaction.atomic(durable=True):
         ticket = sql.lock_ticket(ticket_id)
         if ticket is None:
             raise NotFound(f"no ticket {ticket_id!r}")

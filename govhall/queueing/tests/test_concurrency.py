@@ -241,3 +241,43 @@ def test_when_every_candidate_is_being_claimed_call_next_waits_for_the_outcome()
         assert services.call_next(window(city, "2")) is None
     finally:
         other.join(timeout=30)
+
+
+def test_two_call_nexts_at_one_window_give_one_ticket_and_a_409(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A double click: the second call waits for the window's lock while the first holds it; when
+    the first commits, the second must be refused (409), not call a second ticket and not fail
+    with a 500 on the one-ticket-per-counter index."""
+    hall = build_hall("city", zones=("A",), windows={"1": ["A"]})
+    for _ in range(3):
+        services.issue_ticket(hall, "M-1", zone_code="A")
+    connection.close()
+    publish = services._publish
+
+    def slow(ticket: Ticket, event_type: str, **extra: object) -> None:
+        publish(ticket, event_type, **extra)
+        if threading.current_thread().name == "first" and event_type == "ticket.called":
+            time.sleep(0.8)  # still inside the first call's transaction, the window row locked
+
+    monkeypatch.setattr(services, "_publish", slow)
+    outcome: dict[str, str] = {}
+
+    def press(name: str) -> None:
+        try:
+            called = services.call_next(window(hall, "1"))
+            outcome[name] = called.number if called else "nobody"
+        except Conflict as refusal:
+            outcome[name] = f"409 {refusal.detail}"
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=press, args=("first",), name="first")
+    second = threading.Thread(target=press, args=("second",), name="second")
+    first.start()
+    time.sleep(0.3)
+    second.start()
+    first.join()
+    second.join()
+    assert outcome["first"] == "A001"
+    assert outcome["second"].startswith("409")
+    assert list(Ticket.objects.filter(status=Status.CALLED).values_list("number", flat=True)) == ["A001"]
+    assert Ticket.objects.filter(status=Status.WAITING).count() == 2
