@@ -3,7 +3,8 @@
 Pure Python, no Django: `SearchIndex(matters)` takes catalogue dicts (CONTRACTS section 2) and
 `index.search(text, top)` ranks them. The pipeline for a query:
 
-1. normalise: NFKC, lower case, traditional → simplified (opencc);
+1. normalise: NFKC, lower case, traditional → simplified (opencc); dialect words read as standard
+   ones (阿拉 → 我们, 攞出嚟 → 取出来: lexicon.DIALECT);
 2. rewrite Latin runs: English words and phrases, pinyin initials (sfz) and full pinyin (shebaoka,
    or a syllable at a time: diu le) become Chinese words;
 3. correct typos and homophones: a window of the query that is not a known word but differs from a
@@ -58,6 +59,7 @@ from govhall.guide.text import (
     reading,
     readings,
     said_in,
+    standardize,
     syllables,
     word_spans,
 )
@@ -239,6 +241,34 @@ def _english_phrases() -> list[tuple[re.Pattern[str], str]]:
     ]
 
 
+def _english_word(word: str) -> str | None:
+    """The Chinese for an English word (" " for a stop word), by its plain form if need be (retired →
+    retire, subsidies → subsidy, renewing → renew) and part by part if hyphenated (first-time → 首次); None
+    when it is no English the lexicon knows (it may be pinyin)."""
+    if word in lexicon.ENGLISH:
+        return " " + " ".join(lexicon.ENGLISH[word]) + " "
+    if word in lexicon.STOPWORDS and word.isascii():
+        return " "
+    if "-" in word:
+        parts = [_english_word(part) for part in word.split("-") if part]
+        return "".join(p or " " for p in parts) if any(parts) else None
+    for suffix, plain in (
+        ("ies", "y"),
+        ("ied", "y"),
+        ("ing", "e"),
+        ("ing", ""),
+        ("ed", "e"),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) + len(plain) >= 3:
+            base = word[: len(word) - len(suffix)] + plain
+            if base in lexicon.ENGLISH:
+                return " " + " ".join(lexicon.ENGLISH[base]) + " "
+    return None
+
+
 NAME_MARKERS = frozenset(
     [m for spec in lexicon.INTENTS.values() for m in spec["name"]]  # type: ignore[attr-defined]
     + list(GENERIC_NAME_WORDS)
@@ -409,7 +439,7 @@ class SearchIndex:
         words = {w for w in catalogue_words if 2 <= len(w) <= 8 and CJK_RUN.fullmatch(w)}
         words.update(t for t in lexicon_terms() if 2 <= len(t) <= 8)
         self.vocab = frozenset(words)
-        stops = [w for w in lexicon.STOPWORDS if len(w) > 1]
+        stops = [w for w in lexicon.STOPWORDS if len(w) > 1 and CJK_RUN.fullmatch(w)]
         targets = {w for w in typo_targets | formal_terms() if w in words and not any(s in w for s in stops)}
         self._common = jieba.dt.FREQ
         # Deletion neighbourhood: one character replaced by a hole → the words that fit.
@@ -445,14 +475,10 @@ class SearchIndex:
         text = self._join_syllables(text)
 
         def replace(match: re.Match[str]) -> str:
-            word = match.group(0).strip("'’-")
-            if word in lexicon.ENGLISH:
-                return " " + " ".join(lexicon.ENGLISH[word]) + " "
-            stripped = re.sub(r"(ing|ed|es|s)$", "", word)
-            if len(stripped) >= 3 and stripped in lexicon.ENGLISH:
-                return " " + " ".join(lexicon.ENGLISH[stripped]) + " "
-            if word in lexicon.STOPWORDS:
-                return " "
+            word = match.group(0).strip("'’-").replace("’", "'")
+            english = _english_word(word)
+            if english is not None:
+                return english
             found = self._pinyin_words(word.replace("'", "").replace("’", "").replace("-", ""))
             if not found:
                 return " "
@@ -660,7 +686,7 @@ class SearchIndex:
 
     def understand(self, query: str) -> Query:
         """The query as weighted concepts, each a set of alternative phrasings, plus its intents."""
-        text = normalize(query)[:MAX_QUERY_CHARS]
+        text = standardize(normalize(query))[:MAX_QUERY_CHARS]
         text, latin_extra = self._latin(text)
         corrected, fixes = self._correct(text)
         texts = [text] if corrected == text else [text, corrected]

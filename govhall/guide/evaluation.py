@@ -28,6 +28,7 @@ TUNING = DATA / "tuning_demo.jsonl"
 HELDOUT2 = DATA / "heldout2_demo.jsonl"  # the second blind set, spent (see its header note)
 HELDOUT3 = DATA / "heldout3_demo.jsonl"  # the third blind set, spent (see its header note)
 HELDOUT4 = DATA / "heldout4_demo.jsonl"  # the fourth blind set, spent (see its header note)
+HELDOUT5 = DATA / "heldout5_demo.jsonl"  # the fifth blind set, spent (see its header note)
 
 
 def load_jsonl(path: Path | str) -> list[dict[str, Any]]:

@@ -247,3 +247,14 @@ def analyze_phrase(text: str) -> dict[str, float]:
     """`analyze` of a lexicon phrase, remembered: the same few thousand phrases come back in every
     query's expansion. The answer is shared: do not change it."""
     return analyze(text)
+
+
+@lru_cache(maxsize=1)
+def _dialect_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(k) for k in sorted(lexicon.DIALECT, key=len, reverse=True)))
+
+
+def standardize(text: str) -> str:
+    """A (normalised) question with its dialect words read as standard ones (lexicon.DIALECT):
+    阿拉屋里厢 → 我们家里, 攞出嚟 → 取出来. Questions only: the catalogue speaks the standard."""
+    return _dialect_pattern().sub(lambda m: lexicon.DIALECT[m.group(0)], text)

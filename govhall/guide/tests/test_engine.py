@@ -373,3 +373,40 @@ def test_the_part_of_the_name_that_sets_siblings_apart_decides_between_them() ->
     )
     assert top(index, "我辞职了，公积金能取出来吗") == ["QUIT"]
     assert top(index, "退休了公积金能取出来吗") == ["RETIRED"]
+
+
+def test_dialect_words_are_read_as_the_standard_ones() -> None:
+    """Cantonese, Wu and Northern function words fall away and their everyday words reach the
+    lexicon: 寻勿着 and 唔见咗 are 丢了, 攞出嚟 is 取出来, 阿拉/俺/咱 are 我们/我, traditional or not."""
+    from govhall.guide.text import standardize
+
+    assert standardize(normalize("我嘅身份證唔見咗")) == "我的身份证丢了了"
+    assert standardize("阿拉屋里厢") == "我们家里"
+    assert standardize("俺娃的户口咋整") == "我孩子的户口怎么办"
+    assert standardize("整理金额") == "整理金额"  # standard words stay
+    index = SearchIndex(
+        [
+            {"code": "ID_FIRST", "name": "居民身份证首次申领", "description": "公民第一次申领身份证。"},
+            {"code": "ID_LOST", "name": "居民身份证补领", "description": "身份证丢失后补领。"},
+            {"code": "FUND", "name": "住房公积金提取(租赁住房)", "keywords": ["公积金取出来交房租"]},
+        ]
+    )
+    assert top(index, "阿拉身份证寻勿着了") == ["ID_LOST"]
+    assert top(index, "我啲公積金可唔可以攞出嚟交租") == ["FUND"]
+
+
+def test_english_words_are_read_by_their_plain_form_and_stop_words_drop() -> None:
+    """retired → retire, first-time → first time; English stop words (she, we, our) are not read as
+    pinyin."""
+    index = SearchIndex(
+        [
+            {"code": "RETIRED", "name": "住房公积金提取(离休、退休)", "description": "职工退休提取公积金。"},
+            {"code": "RENT", "name": "住房公积金提取(租赁住房)", "description": "租房提取公积金。"},
+            {"code": "HK_FIRST", "name": "往来港澳通行证首次申领", "description": "首次申领港澳通行证。"},
+            {"code": "HK_RENEW", "name": "往来港澳通行证换发、补发", "description": "换发、补发港澳通行证。"},
+        ]
+    )
+    assert top(index, "withdraw my housing provident fund now that I have retired") == ["RETIRED"]
+    assert top(index, "first-time application for a Hong Kong and Macau travel permit") == ["HK_FIRST"]
+    assert index.understand("she says we need our travel permit").info["text"] == "通行证"
+    assert "首次" in index.understand("first-time permit").info["text"]
