@@ -19,8 +19,14 @@ from govhall.catalog.queries import catalog_version
 CSS = Path(__file__).resolve().parent / "static" / "booklet" / "booklet.css"
 PAGE_SIZES = {"a5": "A5", "a4": "A4"}
 PDF_CACHE_SECONDS = 3600
-# One print at a time per process; the others wait and then find the cached PDF.
+# One print at a time per process: a standard booklet waits (then finds the cached PDF), a custom
+# one does not wait at all, so a few odd requests can never hold every HTTP thread of a process.
 _printing = threading.Lock()
+STANDARD_WAIT_SECONDS = 30.0
+
+
+class PrinterBusy(Exception):
+    """Another booklet is being printed in this process right now."""
 
 
 @cache
@@ -55,10 +61,16 @@ def cached_pdf(booklet: Booklet) -> bytes:
     arbitrary `top` would let anyone fill the memory with megabyte PDFs."""
     standard = replace(booklet.options, paper=Options().paper) == Options()
     key = _cache_key(booklet)
-    with _printing:
+    if standard and (found := django_cache.get(key)) is not None:
+        return bytes(found)
+    if not _printing.acquire(timeout=STANDARD_WAIT_SECONDS if standard else 0):
+        raise PrinterBusy("正在打印另一本手册，请稍后再试 (the printer is busy, try again shortly)")
+    try:
         found = django_cache.get(key) if standard else None
         if found is None:
             found = pdf(booklet)
             if standard:
                 django_cache.set(key, found, PDF_CACHE_SECONDS)
+    finally:
+        _printing.release()
     return bytes(found)

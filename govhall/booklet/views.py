@@ -12,6 +12,8 @@ from govhall.accounts.models import Role
 from govhall.booklet import build
 from govhall.booklet import render as printing
 from govhall.halls.models import Hall
+from govhall.queueing import ratelimit
+from govhall.queueing.errors import TooManyRequests
 from govhall.web.manage import Scope, manage_view
 
 
@@ -62,7 +64,13 @@ def _pdf(request: HttpRequest, hall_code: str | None) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     try:
+        ratelimit.check(request, "booklet-pdf")
+    except TooManyRequests as exc:
+        return _error(request, exc.detail, 429)
+    try:
         document = printing.cached_pdf(found)
+    except printing.PrinterBusy as exc:
+        return _error(request, str(exc), 503)
     except Exception as exc:  # no chromium, or it failed: say so instead of a 500
         return _error(request, f"PDF 暂时无法生成：{exc}", 503)
     response = HttpResponse(document, content_type="application/pdf")

@@ -312,8 +312,12 @@ def decide(
             if matter is None:
                 raise LearningError(f"unknown matter {code!r} / 没有这个事项编码", status=404)
         questions = Question.objects.filter(pk__in=question_ids)
-        still_open = questions.filter(decision__isnull=True)
-        if not still_open.exists():
+        # locked, so two managers deciding the same questions at once decide them once
+        open_ids = list(
+            questions.filter(decision__isnull=True).select_for_update().values_list("pk", flat=True)
+        )
+        still_open = Question.objects.filter(pk__in=open_ids, decision__isnull=True)
+        if not open_ids:
             earlier = (
                 Decision.objects.filter(closed__in=questions).order_by("-at", "-id").first()
                 if questions.exists()
@@ -349,6 +353,8 @@ def _ids(ids: Iterable[int | str]) -> list[int]:
         raise LearningError("question ids must be integers") from None
     if not found:
         raise LearningError("no questions chosen / 没有选择问题")
+    if found[0] < 1 or found[-1] >= 2**63:  # not an id; a database would refuse it with a 500
+        raise LearningError("no such questions / 没有这些问题", status=404)
     return found
 
 

@@ -115,3 +115,17 @@ def test_the_manage_list_needs_a_login_and_shows_the_managers_scopes(demand: Non
 def test_the_staff_role_may_not_open_the_manage_list(demand: None) -> None:
     Hall.objects.get(code="city")
     assert manager("clerk_wang", "city", "staff").get("/manage/booklet/").status_code == 403
+
+
+def test_a_custom_print_never_waits_for_the_printer(
+    client: Client, demand: None, at_now: Any, printed: list[str]
+) -> None:
+    """While another booklet prints, a custom one answers 503 at once (it would otherwise hold an
+    HTTP thread for the whole print); the standard one is printed and kept once the printer is free."""
+    cache.clear()
+    with render._printing:  # another request is printing
+        busy = client.get("/booklet/booklet.pdf?top=3")
+    assert busy.status_code == 503 and "请稍后再试" in busy.content.decode()
+    assert printed == []
+    assert client.get("/booklet/booklet.pdf?top=3").status_code == 200
+    assert len(printed) == 1

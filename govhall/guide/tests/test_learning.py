@@ -258,6 +258,8 @@ def test_a_bad_matter_code_is_a_clear_error_and_changes_nothing(manager_wang: An
         (None, "scenario", UNFOUND, "integers"),
         ([], "scenario", UNFOUND, "没有选择"),
         ([10**9], "scenario", UNFOUND, "没有这些问题"),
+        ([10**30], "ignore", "", "没有这些问题"),  # beyond any database integer: a 404, not a 500
+        ([-1], "ignore", "", "没有这些问题"),
         ("own", "delete", UNFOUND, "unknown action"),
         ("own", "keyword", "   ", "请填写"),
         ("own", "scenario", "长" * 201, "太长"),
