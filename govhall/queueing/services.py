@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -184,7 +185,16 @@ def _by_key(hall: Hall, idempotency_key: str | None) -> Ticket | None:
 
 
 def _check_remote_limit(hall: Hall, subject: str, day: dt.date) -> None:
+    """Count the subject's remote tickets of the day, across every hall. On PostgreSQL the count
+    first takes a transaction lock for (subject, day), so two requests at the same instant (two
+    halls, two phones) count one after the other; SQLite's IMMEDIATE transactions already do."""
     limit = int(calling.settings_of(hall.policy)["remote_tickets_per_subject_per_day"] or 0)
+    if not limit:
+        return
+    if connection.vendor == "postgresql":
+        digest = hashlib.blake2b(f"remote|{subject}|{day.isoformat()}".encode(), digest_size=8).digest()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
     taken = Ticket.objects.filter(subject=subject, service_day=day, channel=Channel.REMOTE).count()
     if limit and taken >= limit:
         raise Conflict(f"每人每天最多远程取号{limit}次 (remote ticket limit reached for today)")

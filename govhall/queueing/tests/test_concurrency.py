@@ -281,3 +281,46 @@ def test_two_call_nexts_at_one_window_give_one_ticket_and_a_409(monkeypatch: pyt
     assert outcome["second"].startswith("409")
     assert list(Ticket.objects.filter(status=Status.CALLED).values_list("number", flat=True)) == ["A001"]
     assert Ticket.objects.filter(status=Status.WAITING).count() == 2
+
+
+def test_one_subject_at_two_halls_at_once_stays_within_the_daily_remote_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The per-subject limit counts across halls; two remote tickets asked for at the same instant
+    at two halls must not both pass a count that neither has committed yet."""
+    limit = {"remote_tickets_per_subject_per_day": 1}
+    north = build_hall("north", zones=("A",), policy=limit)
+    south = build_hall("south", zones=("A",), policy=limit)
+    connection.close()
+    next_serial = services._next_serial
+
+    def slow(*args: object) -> int:
+        serial = next_serial(*args)
+        if threading.current_thread().name == "first":
+            time.sleep(0.8)  # counted, not yet committed
+        return serial
+
+    monkeypatch.setattr(services, "_next_serial", slow)
+    outcome: dict[str, str] = {}
+
+    def take(name: str, hall_code: str) -> None:
+        try:
+            hall = north if hall_code == "north" else south
+            ticket, _ = services.issue_ticket(
+                hall, "M-1", zone_code="A", channel="remote", subject="330102199001011234"
+            )
+            outcome[name] = ticket.number
+        except Conflict as refusal:
+            outcome[name] = f"409 {refusal.detail}"
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=take, args=("first", "north"), name="first")
+    second = threading.Thread(target=take, args=("second", "south"), name="second")
+    first.start()
+    time.sleep(0.3)
+    second.start()
+    first.join()
+    second.join()
+    assert outcome["first"] == "A001" and outcome["second"].startswith("409")
+    assert Ticket.objects.filter(channel="remote").count() == 1
