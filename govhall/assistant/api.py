@@ -1,7 +1,8 @@
 """政小云 under /api/v1/assistant: the citizen's conversation (start, speak, hand over, take a
 ticket or book, end), the online staff's inbox (claim, reply, close, quick replies) and the
-weekly bot / staff / window shares. The token of a conversation is its only key on the citizen
-side; staff calls need a bearer token or the staff session."""
+weekly bot / staff / window shares. The token of a conversation is the citizen's only key and is
+never shown to staff: staff calls (bearer token or the staff session) name a conversation by its
+id, and see only the ones waiting for a person or claimed by them (managers: any)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from govhall.queueing.api import TicketOut
 from govhall.queueing.errors import Forbidden
 
 router = Router(tags=["assistant"])
+MAX_ID = 2**63 - 1
 
 
 class MessageOut(Schema):
@@ -29,14 +31,21 @@ class MessageOut(Schema):
     at: str
 
 
-class ConversationOut(Schema):
-    token: str
+class ViewOut(Schema):
     state: Literal["bot", "waiting", "staff", "closed"]
     outcome: Literal["bot", "staff", "window", "abandoned"] | None = None
     staff: str | None = Field(None, description="who answers, masked: 李** (工号 1023)")
     ticket: str | None = None
     booking: str | None = None
     messages: list[MessageOut]
+
+
+class ConversationOut(ViewOut):
+    token: str = Field(description="the citizen's key to the conversation")
+
+
+class StaffConversationOut(ViewOut):
+    id: int = Field(description="the staff side's key to the conversation")
 
 
 class StartIn(Schema):
@@ -82,7 +91,7 @@ class CloseIn(Schema):
 
 
 class InboxItem(Schema):
-    token: str
+    id: int
     state: str
     question: str
     handed_over_at: str
@@ -128,7 +137,7 @@ def start(request: HttpRequest, payload: StartIn) -> Status[dict[str, Any]]:
 @router.get(
     "/conversations/{token}", response={200: ConversationOut, **ERRORS}, summary="Messages after `since`"
 )
-def conversation(request: HttpRequest, token: str, since: int = Query(0, ge=0)) -> dict[str, Any]:
+def conversation(request: HttpRequest, token: str, since: int = Query(0, ge=0, le=MAX_ID)) -> dict[str, Any]:
     return _view(token, since)
 
 
@@ -149,7 +158,7 @@ def say(request: HttpRequest, token: str, payload: SayIn) -> Status[dict[str, An
 @router.post(
     "/conversations/{token}/handoff", response={200: ConversationOut, **ERRORS}, summary="Ask for a person"
 )
-def handoff(request: HttpRequest, token: str, since: int = Query(0, ge=0)) -> dict[str, Any]:
+def handoff(request: HttpRequest, token: str, since: int = Query(0, ge=0, le=MAX_ID)) -> dict[str, Any]:
     found = services.conversation_of(token)
     services.hand_over(found)
     return services.conversation_view(found, since)
@@ -212,37 +221,52 @@ def inbox(request: HttpRequest) -> list[dict[str, Any]]:
     return services.inbox_view(_staff(request))
 
 
-@router.post(
-    "/conversations/{token}/claim",
+@router.get(
+    "/inbox/{conversation}",
     auth=staff_auth,
-    response={200: ConversationOut, **ERRORS},
+    response={200: StaffConversationOut, **ERRORS},
+    summary="Staff: the transcript after `since`",
+)
+def staff_conversation(
+    request: HttpRequest, conversation: int, since: int = Query(0, ge=0, le=MAX_ID)
+) -> dict[str, Any]:
+    return services.staff_view(services.staff_conversation(conversation, _staff(request)), since)
+
+
+@router.post(
+    "/inbox/{conversation}/claim",
+    auth=staff_auth,
+    response={200: StaffConversationOut, **ERRORS},
     summary="Staff: claim",
 )
-def claim(request: HttpRequest, token: str) -> dict[str, Any]:
-    found = services.claim(services.conversation_of(token), _staff(request))
-    return services.conversation_view(found)
+def claim(request: HttpRequest, conversation: int) -> dict[str, Any]:
+    user = _staff(request)
+    found = services.claim(services.staff_conversation(conversation, user), user)
+    return services.staff_view(found)
 
 
 @router.post(
-    "/conversations/{token}/reply",
+    "/inbox/{conversation}/reply",
     auth=staff_auth,
     response={201: MessageOut, **ERRORS},
     summary="Staff: answer",
 )
-def reply(request: HttpRequest, token: str, payload: ReplyIn) -> Status[dict[str, Any]]:
-    message = services.reply(services.conversation_of(token), _staff(request), payload.text)
+def reply(request: HttpRequest, conversation: int, payload: ReplyIn) -> Status[dict[str, Any]]:
+    user = _staff(request)
+    message = services.reply(services.staff_conversation(conversation, user), user, payload.text)
     return Status(201, services.message_view(message))
 
 
 @router.post(
-    "/conversations/{token}/staff-close",
+    "/inbox/{conversation}/close",
     auth=staff_auth,
-    response={200: ConversationOut, **ERRORS},
+    response={200: StaffConversationOut, **ERRORS},
     summary="Staff: close with an outcome",
 )
-def staff_close(request: HttpRequest, token: str, payload: CloseIn) -> dict[str, Any]:
-    found = services.staff_close(services.conversation_of(token), _staff(request), payload.outcome)
-    return services.conversation_view(found)
+def staff_close(request: HttpRequest, conversation: int, payload: CloseIn) -> dict[str, Any]:
+    user = _staff(request)
+    found = services.staff_close(services.staff_conversation(conversation, user), user, payload.outcome)
+    return services.staff_view(found)
 
 
 @router.get(

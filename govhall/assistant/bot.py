@@ -35,8 +35,19 @@ class Reply:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
+FILLER = re.compile(
+    r"[\s\W_]|[我你您请帮给让要想找来吧呢啊吗的了能不可以麻烦谢回答一下个好现在直接马上和跟说话聊问]"
+)
+
+
 def wants_person(text: str) -> bool:
     return bool(HANDOFF.search(text or ""))
+
+
+def asks_too(text: str) -> bool:
+    """A handover that also says what it is about ("我想办出生登记，转人工"): once the handover
+    words and filler are gone, at least two characters are left."""
+    return len(FILLER.sub("", HANDOFF.sub("", text or ""))) >= 2
 
 
 def raw(score: float) -> float:

@@ -7,6 +7,8 @@ from collections import Counter
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count
+from django.db.models.functions import TruncWeek
 
 from govhall import clock
 from govhall.assistant.models import Conversation, Outcome, State
@@ -27,12 +29,18 @@ def weekly_shares(weeks: int = 8, now: dt.datetime | None = None) -> list[dict[s
     now = now or clock.now()
     start = clock.local(now, settings.TIME_ZONE).date() - dt.timedelta(days=7 * (weeks - 1))
     start -= dt.timedelta(days=start.weekday())
-    since = dt.datetime.combine(start, dt.time(), tzinfo=clock.local(now, settings.TIME_ZONE).tzinfo)
+    zone = clock.local(now, settings.TIME_ZONE).tzinfo
+    since = dt.datetime.combine(start, dt.time(), tzinfo=zone)
     counts: dict[str, Counter[str]] = {}
-    for started, outcome in Conversation.objects.filter(started_at__gte=since).values_list(
-        "started_at", "outcome"
-    ):
-        counts.setdefault(iso_week(started), Counter())[outcome or "open"] += 1
+    rows_by_week = (  # counted in the database: one row per (local week, outcome)
+        Conversation.objects.filter(started_at__gte=since)
+        .annotate(week=TruncWeek("started_at", tzinfo=zone))
+        .values("week", "outcome")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows_by_week:
+        counts.setdefault(iso_week(row["week"]), Counter())[row["outcome"] or "open"] += row["n"]
     rows = []
     for i in range(weeks):
         day = start + dt.timedelta(days=7 * (weeks - 1 - i))
@@ -60,9 +68,12 @@ def goal() -> dict[str, float]:
 
 
 def open_counts() -> dict[str, int]:
-    counts = Counter(
-        Conversation.objects.filter(state__in=[State.BOT, State.WAITING, State.STAFF]).values_list(
-            "state", flat=True
-        )
+    states = (State.BOT, State.WAITING, State.STAFF)
+    counts = dict(
+        Conversation.objects.filter(state__in=states)
+        .values("state")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("state", "n")
     )
-    return {s: counts.get(s, 0) for s in (State.BOT, State.WAITING, State.STAFF)}
+    return {s: counts.get(s, 0) for s in states}

@@ -70,8 +70,17 @@ def message_view(message: Message) -> dict[str, Any]:
 
 
 def conversation_view(conversation: Conversation, since: int = 0) -> dict[str, Any]:
+    """The citizen's view: the token is their key and is only ever shown to them."""
+    return {"token": conversation.token, **_shared_view(conversation, since)}
+
+
+def staff_view(conversation: Conversation, since: int = 0) -> dict[str, Any]:
+    """The staff's view: keyed by the conversation id, never the citizen's token."""
+    return {"id": conversation.pk, **_shared_view(conversation, since)}
+
+
+def _shared_view(conversation: Conversation, since: int) -> dict[str, Any]:
     return {
-        "token": conversation.token,
         "state": conversation.state,
         "outcome": conversation.outcome or None,
         "staff": conversation.staff_label or None,
@@ -142,6 +151,13 @@ def _open(conversation: Conversation) -> None:
         raise Conflict("会话已结束，请重新提问 (the conversation is closed)")
 
 
+def _still_open(conversation: Conversation) -> None:
+    """Inside the caller's transaction: the row is still open (the object may be stale)."""
+    if not Conversation.objects.filter(pk=conversation.pk, state__in=OPEN).update(updated_at=clock.now()):
+        conversation.state = State.CLOSED
+        raise Conflict("会话已结束，请重新提问 (the conversation is closed)")
+
+
 def say(
     conversation: Conversation,
     text: str,
@@ -158,6 +174,7 @@ def say(
     words = _clean(text)
     if conversation.state != State.BOT:  # a person is (about to be) in charge: the bot keeps quiet
         with transaction.atomic():
+            _still_open(conversation)
             added = [_add(conversation, Sender.CITIZEN, words)]
         return added
     if choice is not None:
@@ -167,8 +184,11 @@ def say(
         found = search_catalog(words, top=5, lat=lat, lon=lon, routes=True)
         details = matter_details([r["code"] for r in found.get("results", [])])
         answer = bot.reply(words, found, details)
-        payload = {"handoff": True} if answer.kind == "handoff" else {"question": True}
+        payload = {"question": True}
+        if answer.kind == "handoff":  # "我想办出生登记，转人工" still carries the question
+            payload = {"handoff": True, "question": True} if bot.asks_too(words) else {"handoff": True}
     with transaction.atomic():
+        _still_open(conversation)
         added = [_add(conversation, Sender.CITIZEN, words, payload)]
         if answer.kind == "handoff":
             added += _hand_over(conversation)
@@ -260,16 +280,16 @@ def take_ticket(
     from govhall.queueing import services as queueing
     from govhall.queueing.models import Channel
 
+    _open(conversation)
     hall = Hall.objects.filter(code=hall_code).first()
     if hall is None:
         raise NotFound(f"没有这个大厅 (no hall {hall_code!r})")
     key = f"assistant-{conversation.token}-{idempotency_key}" if idempotency_key else None
-    ticket, created = queueing.issue_ticket(
+    ticket, _ = queueing.issue_ticket(
         hall, matter_code, channel=Channel.REMOTE, idempotency_key=key[:128] if key else None
     )
-    if created or conversation.ticket_id != ticket.pk:
-        with transaction.atomic():
-            _ended_at_window(conversation, ticket_id=ticket.pk)
+    with transaction.atomic():  # a retry with the same key (even a concurrent one) adds nothing
+        if _ended_at_window(conversation, ticket_id=ticket.pk):
             _add(
                 conversation,
                 Sender.SYSTEM,
@@ -287,6 +307,7 @@ def book(
     from govhall.appointments import services as appointments
     from govhall.halls.models import Hall
 
+    _open(conversation)
     hall = Hall.objects.filter(code=hall_code).first()
     if hall is None:
         raise NotFound(f"没有这个大厅 (no hall {hall_code!r})")
@@ -297,14 +318,15 @@ def book(
 
 def record_booking(conversation: Conversation, booking: Any) -> None:
     """A booking made for this conversation (from its answer card, here or on the booking page):
-    the conversation ends at a window and says so. Recording the same booking twice adds nothing."""
+    the conversation ends at a window and says so. Recording the same booking twice adds nothing;
+    a closed conversation is not changed (Conflict; the booking itself stands)."""
     from govhall.appointments import services as appointments
 
-    if conversation.booking_code == booking.code:
-        return
+    _open(conversation)
     hall = booking.hall
     with transaction.atomic():
-        _ended_at_window(conversation, booking_code=booking.code)
+        if not _ended_at_window(conversation, booking_code=booking.code):
+            return
         when = appointments.local_text(booking.slot.start, hall)
         _add(
             conversation,
@@ -315,12 +337,17 @@ def record_booking(conversation: Conversation, booking: Any) -> None:
         )
 
 
-def _ended_at_window(conversation: Conversation, **fields: str) -> None:
+def _ended_at_window(conversation: Conversation, **fields: str) -> bool:
+    """Record the ticket or booking on an open conversation that does not have it yet (a
+    conditional update, so a concurrent retry or a close in between changes nothing)."""
     now = clock.now()
-    Conversation.objects.filter(pk=conversation.pk).update(outcome=Outcome.WINDOW, updated_at=now, **fields)
-    conversation.outcome = Outcome.WINDOW
-    for name, value in fields.items():
-        setattr(conversation, name, value)
+    moved = (
+        Conversation.objects.filter(pk=conversation.pk, state__in=OPEN)
+        .exclude(**fields)
+        .update(outcome=Outcome.WINDOW, updated_at=now, **fields)
+    )
+    conversation.refresh_from_db(fields=["state", "outcome", *fields])
+    return bool(moved)
 
 
 def settle(conversation: Conversation) -> str:
@@ -363,6 +390,27 @@ def may_serve(user: Any) -> bool:
     return role is not None
 
 
+def _manages(user: Any) -> bool:
+    role, _ = role_of(user)
+    return role in (Role.MANAGER, Role.ADMIN)
+
+
+def staff_conversation(key: int, user: Any) -> Conversation:
+    """A conversation as staff see it, by its id: one waiting for a person or one they claimed
+    (managers: any). Anything else is "not found", so ids say nothing about other people's
+    conversations."""
+    if not may_serve(user):
+        raise Forbidden("只有工作人员可以使用人工客服台 (staff only)")
+    found = Conversation.objects.filter(pk=key).first() if 0 < key < 2**63 else None
+    if found is None or not (
+        found.state == State.WAITING or found.claimed_by_id == user.pk or _manages(user)
+    ):
+        raise NotFound(
+            "没有这个会话，或它已由其他工作人员接入 (no such conversation, or claimed by someone else)"
+        )
+    return found
+
+
 def staff_label(user: Any) -> str:
     """ "李** (工号 1023)": the surname only, never the length of the name."""
     from govhall.staff.errors import NotFound as NoProfile
@@ -399,7 +447,7 @@ def inbox_view(user: Any) -> list[dict[str, Any]]:
     )
     return [
         {
-            "token": c.token,
+            "id": c.pk,
             "state": c.state,
             "question": c.question,
             "handed_over_at": clock.iso(c.handed_over_at),
@@ -446,14 +494,17 @@ def reply(conversation: Conversation, user: Any, text: str) -> Message:
     _serving(conversation, user)
     words = _clean(text)
     with transaction.atomic():
-        Conversation.objects.filter(pk=conversation.pk).update(staff_answered=True)
+        moved = Conversation.objects.filter(pk=conversation.pk, state=State.STAFF, claimed_by=user).update(
+            staff_answered=True, updated_at=clock.now()
+        )
+        if not moved:  # closed (or taken over) since the object was read
+            raise Conflict("会话已结束 (the conversation is closed)")
         conversation.staff_answered = True
         return _add(conversation, Sender.STAFF, words, staff=user, label=conversation.staff_label)
 
 
 def staff_close(conversation: Conversation, user: Any, outcome: str | None = None) -> Conversation:
-    role, _ = role_of(user)
-    if conversation.claimed_by_id != user.pk and role not in (Role.MANAGER, Role.ADMIN):
+    if conversation.claimed_by_id != user.pk and not _manages(user):
         raise Forbidden("只有接入的工作人员或负责人可以结束 (only the claimer or a manager)")
     return end(conversation, outcome, by="staff")
 

@@ -92,24 +92,23 @@ def test_staff_calls_need_staff_and_a_claim_is_won_once(town: Any, clerk_li: Any
     handed = post(citizen, f"/conversations/{token}/handoff")
     assert handed.json()["state"] == "waiting"
     assert citizen.get(f"{API}/inbox").status_code == 401
-    assert post(citizen, f"/conversations/{token}/claim").status_code == 401
+    key = Conversation.objects.get(token=token).pk
+    assert post(citizen, f"/inbox/{key}/claim").status_code == 401
     create_token("nobody_in_particular", hall_code=None, role="staff")
     li = {"Authorization": f"Bearer {create_token('clerk_li', hall_code='city', role='staff')}"}
     zhou = {"Authorization": f"Bearer {create_token('clerk_zhou', hall_code='city', role='staff')}"}
     desk = Client()
     inbox = desk.get(f"{API}/inbox", headers=li).json()
-    assert [(i["token"], i["state"], i["question"]) for i in inbox] == [
-        (token, "waiting", "孩子刚出生怎么上户口")
-    ]
-    assert post(desk, f"/conversations/{token}/claim", **li).json()["staff"] == "李** (工号 A017)"
-    lost = post(desk, f"/conversations/{token}/claim", **zhou)
-    assert lost.status_code == 409 and "已被其他工作人员接入" in lost.json()["detail"]
-    assert post(desk, f"/conversations/{token}/reply", {"text": "我来答"}, **zhou).status_code == 403
-    answered = post(desk, f"/conversations/{token}/reply", {"text": "请带出生医学证明"}, **li)
+    assert [(i["id"], i["state"], i["question"]) for i in inbox] == [(key, "waiting", "孩子刚出生怎么上户口")]
+    assert post(desk, f"/inbox/{key}/claim", **li).json()["staff"] == "李** (工号 A017)"
+    lost = post(desk, f"/inbox/{key}/claim", **zhou)
+    assert lost.status_code == 404 and "其他工作人员接入" in lost.json()["detail"]
+    assert post(desk, f"/inbox/{key}/reply", {"text": "我来答"}, **zhou).status_code == 404
+    answered = post(desk, f"/inbox/{key}/reply", {"text": "请带出生医学证明"}, **li)
     assert answered.status_code == 201 and answered.json()["staff"] == "李** (工号 A017)"
     quick = desk.get(f"{API}/quick-replies", {"q": "公积金"}, headers=li).json()
     assert quick[0]["code"] == FUND and "租赁合同" in quick[0]["text"]
-    closed = post(desk, f"/conversations/{token}/staff-close", {"outcome": "staff"}, **li)
+    closed = post(desk, f"/inbox/{key}/close", {"outcome": "staff"}, **li)
     assert (closed.json()["state"], closed.json()["outcome"]) == ("closed", "staff")
     stats = desk.get(f"{API}/stats", {"weeks": 2}, headers=li).json()
     assert stats["goal"] == {"bot": 0.6, "staff": 0.3, "window": 0.1}

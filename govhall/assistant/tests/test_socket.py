@@ -74,9 +74,57 @@ async def test_the_inbox_socket_is_for_staff_and_shows_a_new_handover(clerk_li: 
     talk = await sync_to_async(services.start)()
     await sync_to_async(services.hand_over)(talk)
     items = (await receive(desk, "inbox"))["items"]
-    assert [(i["token"], i["state"]) for i in items] == [(talk.token, "waiting")]
+    assert [(i["id"], i["state"]) for i in items] == [(talk.pk, "waiting")]
     await desk.disconnect()
     missing = WebsocketCommunicator(application, "/ws/assistant/no-such-conversation/")
     connected, code = await missing.connect()
     assert not connected or code == 4404
     await missing.disconnect()
+
+
+async def test_a_socket_stops_after_the_close_and_takes_only_ascii_digits_for_since() -> None:
+    talk = await sync_to_async(services.start)()
+    phone = WebsocketCommunicator(application, f"/ws/assistant/{talk.token}/?since=%C2%B2")  # "²"
+    assert (await phone.connect())[0]
+    assert (await receive(phone, "message"))["message"]["sender"] == "bot"  # from 0: the greeting
+    assert (await receive(phone, "state"))["state"] == "bot"
+    await sync_to_async(services.end)(talk)
+    assert (await receive(phone, "message"))["message"]["payload"]["kind"] == "closed"
+    assert (await receive(phone, "state"))["state"] == "closed"
+    assert (await phone.receive_output(timeout=3)) == {"type": "websocket.close", "code": 1000}
+    await phone.disconnect()
+
+
+async def test_the_staff_socket_is_by_id_for_the_claimer_only(clerk_li: Any, clerk_zhou: Any) -> None:
+    talk = await sync_to_async(services.start)()
+    await sync_to_async(services.hand_over)(talk)
+    await sync_to_async(services.claim)(talk, clerk_li)
+    path = f"/ws/assistant/staff/{talk.pk}/"
+    colleague = WebsocketCommunicator(application, path, headers=await sync_to_async(cookie_of)(clerk_zhou))
+    connected, code = await colleague.connect()
+    assert not connected and code == 4404
+    await colleague.disconnect()
+    desk = WebsocketCommunicator(application, path, headers=await sync_to_async(cookie_of)(clerk_li))
+    assert (await desk.connect())[0]
+    seen = []
+    while (state := await receive_any(desk))["type"] != "state":
+        seen.append(state)
+    assert state["state"] == "staff" and talk.token not in json.dumps(seen)
+    await desk.disconnect()
+
+
+async def test_the_inbox_socket_closes_when_its_user_may_no_longer_serve(clerk_li: Any) -> None:
+    from govhall.accounts.models import Membership
+
+    desk = WebsocketCommunicator(
+        application, "/ws/assistant/inbox/", headers=await sync_to_async(cookie_of)(clerk_li)
+    )
+    assert (await desk.connect())[0]
+    assert (await receive(desk, "inbox"))["items"] == []
+    await sync_to_async(Membership.objects.filter(user=clerk_li).delete)()
+    assert (await desk.receive_output(timeout=3)) == {"type": "websocket.close", "code": 4403}
+    await desk.disconnect()
+
+
+async def receive_any(socket: WebsocketCommunicator) -> dict[str, Any]:
+    return json.loads(await socket.receive_from(timeout=3))  # type: ignore[no-any-return]

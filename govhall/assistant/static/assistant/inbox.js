@@ -1,7 +1,8 @@
 /* 政小云 · 人工客服台: the queue of waiting conversations (live over /ws/assistant/inbox/), the
- * full transcript of the chosen one (live over /ws/assistant/{token}/), claim, answer, quick
- * replies from the catalogue and close. When a socket is down the page polls the API and
- * reconnects with a growing delay. */
+ * full transcript of the chosen one (live over /ws/assistant/staff/{id}/), claim, answer, quick
+ * replies from the catalogue and close. Staff name a conversation by its id (they never see the
+ * citizen's token). When a socket is down the page polls the API and reconnects with a growing
+ * delay; answers for a conversation that is no longer the chosen one are dropped. */
 (function () {
   "use strict";
 
@@ -23,7 +24,7 @@
 
   var STATES = { bot: gettext("智能客服中"), waiting: gettext("等待人工接入"), staff: gettext("人工服务中"), closed: gettext("已结束") };
   var SENDERS = { citizen: gettext("群众"), bot: gettext("政小云"), staff: gettext("工作人员"), system: gettext("系统") };
-  var current = null; // {token, last, state, socket, poll, mine}
+  var current = null; // {id, last, state, socket, poll, timer, mine, closed}
 
   function csrf() {
     var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -83,9 +84,9 @@
     }
     items.forEach(function (item) {
       var li = el("li");
-      li.dataset.token = item.token;
+      li.dataset.id = item.id;
       li.dataset.state = item.state;
-      if (current && current.token === item.token) li.className = "chosen";
+      if (current && current.id === String(item.id)) li.className = "chosen";
       var b = el("button", "as-pick");
       b.type = "button";
       b.appendChild(el("span", "as-q", item.question || gettext("（没有文字问题）")));
@@ -93,7 +94,7 @@
         el("span", "as-meta muted", (item.state === "staff" ? gettext("我在服务 · ") : waited(item.waited_seconds) + " · ") + item.messages + gettext(" 条消息"))
       );
       b.addEventListener("click", function () {
-        open(item.token);
+        open(String(item.id));
       });
       li.appendChild(b);
       list.appendChild(li);
@@ -132,9 +133,9 @@
     }, 3000);
   }
 
-  Array.prototype.forEach.call(list.querySelectorAll("li[data-token] button"), function (b) {
+  Array.prototype.forEach.call(list.querySelectorAll("li[data-id] button"), function (b) {
     b.addEventListener("click", function () {
-      open(b.parentNode.dataset.token);
+      open(b.parentNode.dataset.id);
     });
   });
 
@@ -170,52 +171,64 @@
     closeForm.hidden = !mine;
   }
 
-  function stop() {
-    if (!current) return;
-    current.closed = true;
-    if (current.socket) current.socket.close();
-    if (current.poll) clearInterval(current.poll);
+  function stop(conv) {
+    if (!conv) return;
+    conv.closed = true;
+    if (conv.socket) conv.socket.close();
+    if (conv.poll) clearInterval(conv.poll);
+    if (conv.timer) clearTimeout(conv.timer);
+    conv.socket = conv.poll = conv.timer = null;
   }
 
-  function open(token) {
-    stop();
-    current = { token: token, last: 0, state: "", mine: false, closed: false };
+  function path(conv, action) {
+    return "/inbox/" + encodeURIComponent(conv.id) + (action ? "/" + action : "");
+  }
+
+  function open(id) {
+    stop(current);
+    var conv = (current = { id: id, last: 0, state: "", mine: false, closed: false });
     Array.prototype.forEach.call(list.children, function (li) {
-      li.classList.toggle("chosen", li.dataset.token === token);
+      li.classList.toggle("chosen", li.dataset.id === id);
     });
     transcript.textContent = "";
     errorLine.textContent = "";
     hint.hidden = true;
     pane.hidden = false;
-    var mine = list.querySelector('li[data-token="' + token + '"][data-state="staff"]');
-    current.mine = !!mine;
-    return call("GET", "/conversations/" + encodeURIComponent(token))
+    conv.mine = !!list.querySelector('li[data-id="' + id + '"][data-state="staff"]');
+    return call("GET", path(conv))
       .then(function (data) {
+        if (conv !== current) return; // another conversation was chosen meanwhile
         data.messages.forEach(bubble);
         showState(data.state, data.staff);
-        follow(current);
+        follow(conv);
       })
-      .catch(fail);
+      .catch(function (err) {
+        if (conv === current) fail(err);
+      });
   }
 
   function refresh(conv) {
-    return call("GET", "/conversations/" + encodeURIComponent(conv.token) + "?since=" + conv.last).then(function (data) {
+    return call("GET", path(conv) + "?since=" + conv.last).then(function (data) {
       if (conv !== current) return;
       data.messages.forEach(bubble);
       if (data.state !== conv.state) showState(data.state, data.staff);
+      if (data.state === "closed") stop(conv);
     });
   }
 
   function follow(conv, delay) {
-    if (conv.closed) return;
+    if (conv.closed || conv !== current) return;
     delay = delay || 1000;
     var socket;
     try {
-      socket = new WebSocket(socketUrl("/ws/assistant/" + encodeURIComponent(conv.token) + "/?since=" + conv.last));
+      socket = new WebSocket(socketUrl("/ws/assistant/staff/" + encodeURIComponent(conv.id) + "/?since=" + conv.last));
     } catch (e) {
       socket = null;
     }
-    if (!socket) return;
+    if (!socket) {
+      if (!conv.poll) conv.poll = setInterval(function () { refresh(conv).catch(function () {}); }, 3000);
+      return;
+    }
     conv.socket = socket;
     socket.onopen = function () {
       if (conv.poll) clearInterval(conv.poll);
@@ -227,10 +240,18 @@
       if (data.type === "message") bubble(data.message);
       else if (data.type === "state" && data.state !== conv.state) showState(data.state, data.staff);
     };
-    socket.onclose = function () {
-      if (conv.closed) return;
+    socket.onclose = function (event) {
+      if (conv.socket === socket) conv.socket = null;
+      if (conv.closed || conv !== current) return;
+      if (event.code === 1000 && conv.state === "closed") return stop(conv); // nothing more will come
+      if (event.code === 4403 || event.code === 4404) {
+        stop(conv);
+        fail(new Error(gettext("您已无权查看该会话（可能已由其他工作人员接入）")));
+        return;
+      }
       if (!conv.poll) conv.poll = setInterval(function () { refresh(conv).catch(function () {}); }, 3000);
-      setTimeout(function () {
+      conv.timer = setTimeout(function () {
+        conv.timer = null;
         follow(conv, Math.min(delay * 2, 30000));
       }, delay);
     };
@@ -239,9 +260,10 @@
   claimBtn.addEventListener("click", function () {
     var conv = current;
     claimBtn.disabled = true;
-    call("POST", "/conversations/" + encodeURIComponent(conv.token) + "/claim")
+    call("POST", path(conv, "claim"))
       .then(function (data) {
         conv.mine = true;
+        if (conv !== current) return;
         data.messages.forEach(bubble);
         showState(data.state, data.staff);
         replyText.focus();
@@ -252,16 +274,25 @@
       });
   });
 
+  var sendBtn = document.getElementById("reply-send");
+  var sending = false;
   function send() {
     var text = replyText.value.trim();
-    if (!text) return;
+    if (!text || sending) return; // one answer at a time: a double Enter sends it once
     var conv = current;
-    call("POST", "/conversations/" + encodeURIComponent(conv.token) + "/reply", { text: text })
+    sending = sendBtn.disabled = true;
+    call("POST", path(conv, "reply"), { text: text })
       .then(function (m) {
-        replyText.value = "";
-        if (conv === current) bubble(m);
+        if (conv !== current) return;
+        if (replyText.value.trim() === text) replyText.value = "";
+        bubble(m);
       })
-      .catch(fail);
+      .catch(function (err) {
+        if (conv === current) fail(err);
+      })
+      .then(function () {
+        sending = sendBtn.disabled = false;
+      });
   }
 
   replyForm.addEventListener("submit", function (event) {
@@ -307,10 +338,11 @@
   closeForm.addEventListener("submit", function (event) {
     event.preventDefault();
     var conv = current;
-    call("POST", "/conversations/" + encodeURIComponent(conv.token) + "/staff-close", {
+    call("POST", path(conv, "close"), {
       outcome: document.getElementById("close-outcome").value,
     })
       .then(function (data) {
+        if (conv !== current) return;
         data.messages.forEach(bubble);
         showState(data.state, data.staff);
       })
