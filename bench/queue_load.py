@@ -280,6 +280,16 @@ def check_invariants(env: dict[str, str], issued: dict[str, str], served: list[s
     return problems
 
 
+def wait_healthy(base: str, tries: int = 120) -> None:
+    """Until `govhall serve` at `base` answers /healthz (it loads and warms up first)."""
+    for _ in range(tries):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.25)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/govhall_bench")
@@ -303,12 +313,7 @@ def main() -> int:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.25)
+        wait_healthy(base)
         shares = CpuShares(server.pid, args.database)
         shares.start()
         result = asyncio.run(run_load(base, token, args.tickets, args.rate, args.clients))

@@ -28,8 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-from queue_load import GOVHALL, ZONES, backends, children, cpu_seconds, free_port, prepare
+from queue_load import GOVHALL, ZONES, backends, children, cpu_seconds, free_port, prepare, wait_healthy
 
 WINDOWS = 14
 
@@ -154,12 +153,7 @@ def main() -> int:
     spy = None
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.25)
+        wait_healthy(base)
         procs = children(serve.pid)
         server = next(p for p in procs if b"uvicorn" in Path(f"/proc/{p}/cmdline").read_bytes())
         worker = next((p for p in procs if p != server), None)
