@@ -8,21 +8,24 @@ from django.db.models import Q
 
 from govhall import clock
 from govhall.appointments import notices, services
-from govhall.appointments.models import TicketDetail
+from govhall.appointments.models import Booking, TicketDetail
 from govhall.halls.models import Hall
 from govhall.queueing import policy as calling
 from govhall.queueing import queries as queue_queries
 from govhall.queueing.models import Status, Ticket
-from govhall.queueing.services import close_day
+from govhall.queueing.services import close_day, promote
 from govhall.worker import Task
 
 WORKER_TASKS: list[Task] = [
     Task("appointment slots", 600, "govhall.appointments.tasks:plan_slots"),
     Task("appointment day changes", 30, "govhall.appointments.tasks:day_changes"),
     Task("near-turn notices", 10, "govhall.appointments.tasks:near_turn"),
+    Task("early check-ins promoted at their slot", 15, "govhall.appointments.tasks:promote_early_checkins"),
     Task("citizen notices", 5, "govhall.appointments.tasks:deliver_notices"),
 ]
 
+PROMOTE_LOOKAHEAD = dt.timedelta(hours=2)  # longer than any hall's priority lead
+PROMOTE_BATCH = 500
 CLOSURE_REASON = "大厅今日临时闭厅，未叫号自动取消 (hall closed today)"
 NOTICE_LOOKBACK = dt.timedelta(days=1)
 
@@ -81,6 +84,30 @@ def day_changes(now: dt.datetime) -> dict[str, int]:
         "closing_notices": closing_notices(now),
         "missed": services.mark_missed(now),
     }
+
+
+def promote_early_checkins(now: dt.datetime) -> int:
+    """A booking checked in before its slot queued as an ordinary ticket (it must not jump ahead of
+    people who came before their own slot); once the slot is near (the hall's
+    `appointment_priority_lead_minutes`) the ticket joins the priority line, as a check-in at that
+    moment would have."""
+    promoted = 0
+    rows = (
+        Booking.objects.filter(
+            status=Booking.Status.CHECKED_IN,
+            ticket__status=Status.WAITING,
+            ticket__priority=0,
+            slot__start__lte=now + PROMOTE_LOOKAHEAD,
+        )
+        .select_related("hall", "slot")
+        .order_by("slot__start")[:PROMOTE_BATCH]
+    )
+    for booking in rows:
+        if not calling.appointment_priority(booking.hall.policy, booking.slot.start, now):
+            continue
+        if promote(str(booking.ticket_id), f"预约{booking.code}的时段已到"):
+            promoted += 1
+    return promoted
 
 
 def near_turn(now: dt.datetime) -> int:

@@ -327,6 +327,21 @@ def perform(
     return ticket
 
 
+def promote(ticket_id: str, reason: str, actor: Any = None) -> Ticket | None:
+    """Move a waiting ticket into the priority line (a booking checked in early whose slot has now
+    come). It keeps its time in the queue, so among priority tickets it ranks by when it arrived.
+    None when the ticket no longer waits or is a priority ticket already: nothing changes."""
+    with _collisions(f"ticket {ticket_id}"), transaction.atomic(durable=True):
+        ticket = sql.lock_ticket(ticket_id)
+        if ticket is None or ticket.status != Status.WAITING or ticket.priority:
+            return None
+        ticket.priority = 1
+        sql.update(ticket, ["priority"])
+        _audit(ticket, "promote", Status.WAITING, clock.now(), actor, reason=reason)
+        _publish(ticket, "ticket.promoted")
+    return ticket
+
+
 def set_window_state(window: Window, state: str, actor: Any = None) -> Window:
     """Open, pause or close a window (tidal windows open on demand)."""
     if state not in Window.State.values:

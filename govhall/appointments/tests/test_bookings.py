@@ -12,6 +12,7 @@ from govhall.appointments.models import Booking, Slot
 from govhall.appointments.tests.conftest import HUKOU, ID_LI, MONDAY_8AM, PHONE_LI, Api, book, first_slot
 from govhall.halls.models import Hall
 from govhall.queueing import services as queue
+from govhall.queueing.models import Ticket, TicketEvent
 from govhall.testing import window
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -199,6 +200,25 @@ def test_an_early_check_in_queues_with_everybody(citizen_li: Api, city: Hall) ->
         assert ticket["priority"] == 0 and ticket["position"] == 1
         called = queue.call_next(window(city, "1"))
         assert called is not None and called.id == walk_in.id
+
+
+def test_an_early_check_in_joins_the_priority_line_when_its_slot_comes(citizen_li: Api, city: Hall) -> None:
+    with time_machine.travel(MONDAY_8AM, tick=False) as traveller:
+        slot = first_slot(citizen_li, after="2026-03-02T10:00")
+        code = book(citizen_li, slot).json()["code"]
+        traveller.move_to(at("09:35"))
+        ticket = citizen_li.post("/appointments/halls/city/check-in", {"code": code}).json()["ticket"]
+        traveller.move_to(at("09:45"))
+        walk_in = queue.issue_ticket(city, HUKOU)[0]
+        assert tasks.promote_early_checkins(at("09:45")) == 0  # the slot (10:00) is not near yet
+        traveller.move_to(at("09:51"))
+        assert tasks.promote_early_checkins(at("09:51")) == 1  # 10 minutes' lead: it is now
+        assert tasks.promote_early_checkins(at("09:52")) == 0  # once
+        promoted = Ticket.objects.get(pk=ticket["id"])
+        assert promoted.priority == 1 and promoted.status == "waiting"
+        assert TicketEvent.objects.filter(ticket=promoted, action="promote").count() == 1
+        called = queue.call_next(window(city, "1"))
+        assert called is not None and called.id == promoted.id and called.id != walk_in.id
 
 
 def test_a_missed_check_in_marks_the_booking_missed(citizen_li: Api) -> None:
