@@ -118,39 +118,30 @@ def in_list(values: Sequence[Any]) -> str:
 
 
 @functools.cache
-def _window_sql(vendor: str) -> str:
+def _in_hall_sql(rows: Rows[Any], vendor: str) -> str:
     return (
-        f"SELECT {WINDOWS.columns('w')}, {HALLS.columns('h')} FROM {table(Window)} w "
-        f"JOIN {table(Hall)} h ON h.id = w.hall_id WHERE h.code = %s AND w.code = %s"
+        f"SELECT {rows.columns('x')}, {HALLS.columns('h')} FROM {table(rows.model)} x "
+        f"JOIN {table(Hall)} h ON h.id = x.hall_id WHERE h.code = %s AND x.code = %s"
     )
+
+
+def _in_hall(rows: Rows[M], hall_code: str, code: str) -> M | None:
+    """A hall's window or zone by the two codes, with its hall attached, in one query."""
+    row = one(_in_hall_sql(rows, connection.vendor), [hall_code, code])
+    if row is None:
+        return None
+    found = rows.load(row)
+    assert found is not None
+    attach(found, "hall", HALLS.load(row, rows.width))
+    return found
 
 
 def window_with_hall(hall_code: str, window_code: str) -> Window | None:
-    row = one(_window_sql(connection.vendor), [hall_code, window_code])
-    if row is None:
-        return None
-    window = WINDOWS.load(row)
-    assert window is not None
-    attach(window, "hall", HALLS.load(row, WINDOWS.width))
-    return window
-
-
-@functools.cache
-def _zone_sql(vendor: str) -> str:
-    return (
-        f"SELECT {ZONES.columns('z')}, {HALLS.columns('h')} FROM {table(Zone)} z "
-        f"JOIN {table(Hall)} h ON h.id = z.hall_id WHERE h.code = %s AND z.code = %s"
-    )
+    return _in_hall(WINDOWS, hall_code, window_code)
 
 
 def zone_with_hall(hall_code: str, zone_code: str) -> Zone | None:
-    row = one(_zone_sql(connection.vendor), [hall_code, zone_code])
-    if row is None:
-        return None
-    zone = ZONES.load(row)
-    assert zone is not None
-    attach(zone, "hall", HALLS.load(row, ZONES.width))
-    return zone
+    return _in_hall(ZONES, hall_code, zone_code)
 
 
 def position(ticket: Ticket) -> int:
