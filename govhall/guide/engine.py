@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from govhall.guide import lexicon
+from govhall.guide import lexicon, semantic
 from govhall.guide.text import (
     CJK_RUN,
     LATIN_RUN,
@@ -299,6 +299,8 @@ class SearchIndex:
     def __init__(self, matters: Iterable[Mapping[str, Any]]) -> None:
         init_libraries()
         self.docs: list[Doc] = []
+        self.passages: list[str] = []  # per matter, the text the semantic model reads
+        self._vectors: Any = None  # its unit vectors (attach_vectors), or None: no semantic re-ranking
         postings: dict[str, dict[int, float]] = defaultdict(dict)
         lengths: list[float] = []
         vocab: dict[str, int] = defaultdict(int)
@@ -306,6 +308,7 @@ class SearchIndex:
         for matter in matters:
             doc_id = len(self.docs)
             name = str(matter.get("name") or "")
+            self.passages.append(semantic.passage_text(matter))
             fields = {
                 "name": [name],
                 "keywords": _as_list(matter.get("keywords")),
@@ -363,6 +366,18 @@ class SearchIndex:
             self._postings[term] = (ids, idf * tfs * (K1 + 1) / (tfs + norm[ids]))
         self._build_factors()
         self._build_vocab(vocab, targets)
+
+    def attach_vectors(self, vectors: Any) -> None:
+        """Turn on the semantic re-ranking with one unit vector per matter (rows in index order, as
+        `semantic.passage_vectors(index.passages)` gives them); None turns it off."""
+        if vectors is not None and len(vectors) != self.n:
+            raise ValueError(f"{len(vectors)} vectors for {self.n} matters")
+        self._vectors = vectors
+
+    @property
+    def semantic(self) -> bool:
+        """Whether the semantic re-ranking is on."""
+        return self._vectors is not None
 
     def _build_factors(self) -> None:
         """Matrices for the re-ranking: name-core terms per matter, intents per matter."""
@@ -867,6 +882,8 @@ class SearchIndex:
         best_score = scores[order[0]] if order else 0.0
         # Drop the long tail that matched only a stray character.
         order = [d for d in order if scores[d] >= 0.08 * best_score]
+        if self._vectors is not None:
+            order = self._rerank_by_meaning(q, order, scores)
         shown = order[: max(1, top)]
         hits = [
             Hit(
@@ -880,6 +897,19 @@ class SearchIndex:
         ]
         ask = self._follow_up(order[:5], scores, q.intents)
         return Result(stripped, hits, ask, {"intents": q.intents, **q.info})
+
+    def _rerank_by_meaning(self, q: Query, order: list[int], scores: dict[int, float]) -> list[int]:
+        """The best `semantic.CANDIDATES` re-ordered by closeness in meaning to the question as read
+        (pinyin and English rewritten, typos fixed); the rest keep their order below them."""
+        head = order[: semantic.CANDIDATES]
+        fresh = semantic.rerank(self._vectors, q.info["corrected"], head, scores)
+        if not fresh:
+            return order
+        floor = min(fresh[d] / scores[d] for d in head if scores[d] > 0)
+        for d in order[semantic.CANDIDATES :]:
+            scores[d] *= floor
+        scores.update(fresh)
+        return sorted(head, key=lambda d: (-scores[d], d)) + order[semantic.CANDIDATES :]
 
     # -- why a result was offered
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from govhall.guide import semantic
 from govhall.guide.engine import SearchIndex
 
 DATA = Path(__file__).resolve().parent / "tests" / "data"
@@ -61,6 +62,14 @@ def demo_catalogue() -> list[dict[str, Any]]:
         }
         for r in records
     ]
+
+
+def semantic_index(matters: list[dict[str, Any]], store: str | None = None) -> SearchIndex:
+    """The engine's index as a server runs it: with the semantic re-ranking when it is on
+    (`GOVHALL_GUIDE_SEMANTIC`), its vectors in `store` (default: only in memory)."""
+    index = SearchIndex(matters)
+    semantic.attach(index, semantic.store(store), wait=True)
+    return index
 
 
 class Baseline:
@@ -155,7 +164,7 @@ def compare(queries_path: Path | str, misses: bool = False) -> str:
     catalogue = demo_catalogue()
     queries = load_jsonl(queries_path)
     started = time.perf_counter()
-    index = SearchIndex(catalogue)
+    index = semantic_index(catalogue)
     built = time.perf_counter() - started
     ours = evaluate(index, queries)
     base = evaluate(Baseline(catalogue), queries)
@@ -176,7 +185,7 @@ def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
     catalog = [m for path in args[0].split(",") for m in load_jsonl(path)]
     started = time.perf_counter()
-    index = SearchIndex(catalog)
+    index = semantic_index(catalog)
     print(f"index of {len(catalog)} matters built in {time.perf_counter() - started:.2f} s")
     for path in args[1:]:
         result = evaluate(index, load_jsonl(path))

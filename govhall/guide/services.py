@@ -19,7 +19,7 @@ from django.conf import settings
 from govhall import clock
 from govhall.catalog.models import CHANNEL_LABELS, CHANNELS, Matter, Situation
 from govhall.catalog.queries import catalog_version, matters_by_code
-from govhall.guide import feedback
+from govhall.guide import feedback, semantic
 from govhall.guide.models import Click, Correction
 
 if TYPE_CHECKING:
@@ -98,7 +98,9 @@ def current_index() -> SearchIndex:
             return _cache.index
         version = catalog_version()
         if _cache.index is None or version != _cache.version:
-            _cache.index = SearchIndex(catalogue_records())
+            index = SearchIndex(catalogue_records())
+            semantic.attach(index, semantic.store(str(settings.GOVHALL["GUIDE_VECTORS"])))
+            _cache.index = index
             _cache.version = version
         _cache.checked = time.monotonic()
         return _cache.index

@@ -7,7 +7,8 @@ from govhall.guide.engine import SearchIndex
 
 @pytest.fixture(scope="session")
 def demo_index() -> SearchIndex:
-    """The engine over the 300 demo matters (built once for the evaluation and feedback tests)."""
-    from govhall.guide.evaluation import demo_catalogue
+    """The engine over the 300 demo matters as a server runs it, semantic re-ranking included (built
+    once for the evaluation and feedback tests)."""
+    from govhall.guide.evaluation import demo_catalogue, semantic_index
 
-    return SearchIndex(demo_catalogue())
+    return semantic_index(demo_catalogue())

