@@ -37,8 +37,9 @@ def warm_up() -> None:
 
 
 def warm_guide() -> None:
-    """Build the guidance index (jieba's dictionary, the catalogue, BM25 postings: 1–2 s) before the
-    process takes requests, so the first citizen who asks 政小云 after a restart does not wait for
+    """Build the guidance index (jieba's dictionary, the catalogue, BM25 postings: 1–2 s; the semantic
+    model's vectors of the matters, read from their store or — the first time — embedded: ~4 s for
+    the 300 demo matters) before the process takes requests, so the first citizen who asks 政小云 after a restart does not wait for
     it. Not in a background thread: holding the GIL for a second while the first burst of tickets
     arrives doubled the queue benchmark's p99 (299–517 ms against 188–246 ms)."""
     from govhall.catalog.models import Matter

@@ -1,9 +1,10 @@
 """Guidance search benchmark: accuracy by question set (engine vs. a plain BM25 baseline), index
 build time and per-query latency at several catalogue sizes.
 
-    .venv/bin/python bench/guide/bench_search.py [--sizes 300,5000]
+    .venv/bin/python bench/guide/bench_search.py [--sizes 300,5000] [--speed-only]
 
-No database: it drives govhall.guide.engine directly. The baseline is bm25s over jieba words of
+No database: it drives govhall.guide.engine directly, with the semantic re-ranking as a server runs it
+(`GOVHALL_GUIDE_SEMANTIC=off` for the words alone); speed is printed for both. The baseline is bm25s over jieba words of
 name + keywords + scenarios + description, no lexicon, no pinyin, no intents
 (`govhall.guide.evaluation.Baseline`).
 """
@@ -21,11 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from synthetic import base_catalog, synthetic_catalog
 
+from govhall.guide import semantic
 from govhall.guide.engine import SearchIndex
 from govhall.guide.evaluation import (
     DATA,
     FROZEN,
     HELDOUT2,
+    HELDOUT3,
+    HELDOUT4,
+    HELDOUT5,
     SHARED_SAMPLE,
     TUNING,
     Baseline,
@@ -33,6 +38,7 @@ from govhall.guide.evaluation import (
     evaluate,
     load_jsonl,
     report,
+    semantic_index,
 )
 
 SETS = [
@@ -40,6 +46,9 @@ SETS = [
     ("tuning split, demo catalogue", "demo", TUNING),
     ("held out (spent), demo catalogue", "demo", DATA / "heldout_demo.jsonl"),
     ("second held out (spent), demo catalogue", "demo", HELDOUT2),
+    ("third held out (spent), demo catalogue", "demo", HELDOUT3),
+    ("fourth held out (spent), demo catalogue", "demo", HELDOUT4),
+    ("fifth held out (spent), demo catalogue", "demo", HELDOUT5),
     ("probe, demo catalogue", "demo", DATA / "probe_demo.jsonl"),
     ("public sample (63)", "sample", SHARED_SAMPLE / "queries.jsonl"),
     ("own, sample catalogue", "sample", DATA / "queries_sample.jsonl"),
@@ -66,6 +75,15 @@ def latency(index: SearchIndex, queries: list[str]) -> tuple[float, float, float
     return statistics.median(wall), p95(wall), statistics.median(cpu), p95(cpu)
 
 
+def rss_mb() -> float:
+    """This process's resident memory (VmRSS), in MB."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def main(argv: list[str]) -> int:
     sizes = [300, 5000]
     speed_only = "--speed-only" in argv
@@ -76,7 +94,11 @@ def main(argv: list[str]) -> int:
     SearchIndex(sample[:3])  # load jieba, pypinyin, opencc once: start-up is not build time
     if not speed_only:
         demo = demo_catalogue()
-        indexes = {"sample": SearchIndex(sample), "wide": SearchIndex(wide), "demo": SearchIndex(demo)}
+        indexes = {
+            "sample": semantic_index(sample),
+            "wide": semantic_index(wide),
+            "demo": semantic_index(demo),
+        }
         baselines = {"sample": Baseline(sample), "wide": Baseline(wide), "demo": Baseline(demo)}
         print("## Accuracy (top-1 / top-3)\n")
         print("| question set | n | engine top-1 | engine top-3 | plain BM25 top-1 | plain BM25 top-3 |")
@@ -93,7 +115,7 @@ def main(argv: list[str]) -> int:
         print()
         for title, which, path in SETS:
             print("```\n" + report(title, evaluate(indexes[which], load_jsonl(path))) + "\n```")
-    queries = [q["query"] for _, _, path in SETS for q in load_jsonl(path)]
+    queries = list(dict.fromkeys(q["query"] for _, _, path in SETS for q in load_jsonl(path)))
     print("\n## Speed\n")
     with open("/proc/loadavg") as handle:
         print(f"load average at start: {handle.read().split()[0]} ({len(os.sched_getaffinity(0))} cores)\n")
@@ -101,6 +123,8 @@ def main(argv: list[str]) -> int:
         "| matters | build wall (s) | build CPU (s) | p50 wall (ms) | p95 wall (ms) | p50 CPU (ms) | p95 CPU (ms) |"
     )
     print("|---|---|---|---|---|---|---|")
+    semantic_rows = []
+    rss_before = rss_mb()
     for size in sizes:
         catalog = synthetic_catalog(size)
         started, started_cpu = time.perf_counter(), time.process_time()
@@ -108,6 +132,29 @@ def main(argv: list[str]) -> int:
         build, build_cpu = time.perf_counter() - started, time.process_time() - started_cpu
         p50, p95, c50, c95 = latency(index, queries)
         print(f"| {size} | {build:.2f} | {build_cpu:.2f} | {p50:.2f} | {p95:.2f} | {c50:.2f} | {c95:.2f} |")
+        if semantic.enabled():
+            unique = len(set(index.passages))
+            started, started_cpu = time.perf_counter(), time.process_time()
+            semantic.attach(index, semantic.VectorStore(None), wait=True)  # memory only: every text embedded
+            embed, embed_cpu = time.perf_counter() - started, time.process_time() - started_cpu
+            encoder = semantic._encoder()
+            if encoder is not None:
+                encoder.queries.clear()  # no question embedded before: the cache would flatter
+            semantic_rows.append((size, unique, embed, embed_cpu, *latency(index, queries)))
+    if semantic_rows:
+        print(
+            f"\nResident memory {rss_before:.0f} MB before the model, {rss_mb():.0f} MB after (all sizes' vectors held)."
+        )
+        print(f"\nWith the semantic re-ranking ({len(queries)} distinct questions, none embedded before):\n")
+        print(
+            "| matters | distinct texts | embed wall (s) | embed CPU (s) | p50 wall (ms) | p95 wall (ms) "
+            "| p50 CPU (ms) | p95 CPU (ms) |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+        for size, unique, embed, embed_cpu, p50, p95, c50, c95 in semantic_rows:
+            print(
+                f"| {size} | {unique} | {embed:.1f} | {embed_cpu:.1f} | {p50:.2f} | {p95:.2f} | {c50:.2f} | {c95:.2f} |"
+            )
     return 0
 
 

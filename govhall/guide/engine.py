@@ -23,8 +23,11 @@ Pure Python, no Django: `SearchIndex(matters)` takes catalogue dicts (CONTRACTS 
    the word people use for the action decides between near-duplicate matters, but only among the
    matters the rest of the question speaks of (第一次 lifts no 首次申领 of another topic); among
    siblings (住房公积金提取(…)) the part of the name that sets one apart decides;
-7. when the best matches are still near-duplicates, add a follow-up question (`ask`);
-8. say for each result why it was offered (`why`: the words that matched, as the lexicon or the
+7. re-rank the best 20 by meaning (govhall.guide.semantic, when the index has its vectors): each
+   score × exp(25 × (the matter's cosine to the question as read − the best cosine among them)),
+   with multilingual-e5-small — it knows that 发票不够用了 is 发票领用 and 挂个招牌 is 店招店牌;
+8. when the best matches are still near-duplicates, add a follow-up question (`ask`);
+9. say for each result why it was offered (`why`: the words that matched, as the lexicon or the
    spelling fix read them, and the keyword or 办事情形 they matched) and its department.
 
 Heavy libraries (jieba, pypinyin, opencc, rapidfuzz) are imported inside functions so importing

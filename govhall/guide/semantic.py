@@ -40,7 +40,7 @@ QUERY_CACHE = 4096
 # an index whose matters lack at most this many vectors gets them before its first search (~12 ms a
 # text on 2 cores: 3.7 s for the 300 demo matters the first time, then read from the store); more
 # (a large import) are embedded in a background thread while the index searches without them
-SYNC_LIMIT = 600
+SYNC_LIMIT = 320
 
 
 def enabled() -> bool:
