@@ -580,7 +580,7 @@ class SearchIndex:
 
     def _correct(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """Typos and homophones: windows that are not words but one character off a known word."""
-        fixes: list[tuple[int, int, str, float]] = []
+        fixes: list[tuple[int, int, str, float, int]] = []
         for run_match in CJK_RUN.finditer(text):
             run = run_match.group(0)
             base = run_match.start()
@@ -626,17 +626,20 @@ class SearchIndex:
                             if quality and (best is None or quality > best[0]):
                                 best = (quality, word)
                     if best:
-                        fixes.append((base + start, size, best[1], best[0]))
+                        # how many of its characters no known word reads yet: 失页→失业 (2) beats
+                        # 页登记→已登记 (1), which only glues a character onto the word 登记
+                        fresh = sum(not k for k in known[start:end])
+                        fixes.append((base + start, size, best[1], best[0], fresh))
         if not fixes:
             return text, []
-        # Longest, best fixes first; no two overlapping.
-        fixes.sort(key=lambda f: (-f[1], -f[3], f[0]))
-        taken: list[tuple[int, int, str, float]] = []
+        # The fixes that read most stray characters first, then the longest and best; no two overlap.
+        fixes.sort(key=lambda f: (-f[4], -f[1], -f[3], f[0]))
+        taken: list[tuple[int, int, str, float, int]] = []
         for fix in fixes:
             if all(fix[0] + fix[1] <= t[0] or t[0] + t[1] <= fix[0] for t in taken):
                 taken.append(fix)
         corrected = text
-        for start, size, word, _ in sorted(taken, reverse=True):
+        for start, size, word, _, _ in sorted(taken, reverse=True):
             corrected = corrected[:start] + word + corrected[start + size :]
         return corrected, [(text[t[0] : t[0] + t[1]], t[2]) for t in taken]
 

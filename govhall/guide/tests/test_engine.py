@@ -284,6 +284,13 @@ def test_only_a_misspelt_word_is_read_as_a_typo(
     assert sample_index.understand(query).info["fixes"] == fixes
 
 
+def test_a_typo_fix_reads_stray_characters_before_gluing_one_onto_a_word(demo_index: SearchIndex) -> None:
+    """页登记 is one character off 已登记 (a catalogue word) and 失页 one off 失业: the fix that
+    makes a word of characters nothing reads yet wins over the one that extends the known 登记."""
+    assert demo_index.understand("失页登记在哪办").info["fixes"] == [("失页", "失业")]
+    assert demo_index.search("失页登记在哪办", 1).results[0].name == "失业登记"
+
+
 def test_pinyin_typed_a_syllable_at_a_time(demo_index: SearchIndex) -> None:
     q = demo_index.understand("yyzz diu le zenme bu")
     assert "丢了" in q.info["text"] and "reissue" in q.intents
