@@ -545,7 +545,7 @@ INTENTS: dict[str, dict[str, object]] = {
             "解押": 0.8,
             "解除抵押": 0.8,
         },
-        "name": ("注销", "销户", "终止", "撤销"),
+        "name": ("注销", "销户", "终止", "撤销", "解除", "停业", "歇业"),
     },
     "bundle": {
         "query": {
@@ -692,8 +692,8 @@ ENGLISH: dict[str, tuple[str, ...]] = {
     "drivers license": ("驾驶证", "机动车驾驶证"),
     "business license": ("营业执照",),
     "business licence": ("营业执照",),
-    "sole proprietorship": ("个体工商户",),
-    "sole proprietor": ("个体工商户",),
+    "sole proprietorship": ("个人独资企业",),
+    "sole proprietor": ("个人独资企业", "个体工商户"),
     "self employed": ("个体工商户", "灵活就业"),
     "self-employed": ("个体工商户", "灵活就业"),
     "limited company": ("有限责任公司",),
@@ -1537,6 +1537,100 @@ COLLOQUIAL.update(
     }
 )
 
+# ---------------------------------------------------------------- everyday families (2026-11-26)
+# Pharmacies, pledging and releasing, scrapping a car, closing a company that never traded, rude
+# service, a changed house number, tax paid twice, a disputed house, farming, pregnancy, divorce.
+
+_PHARMACY = ("药品零售", "药店")
+_PLEDGE = ("抵押", "抵押登记", "出质", "质押")
+_SCRAP_CAR = ("报废", "注销")
+_NEVER_TRADED = ("简易注销", "债权债务")
+_RUDE = ("投诉", "服务态度", "差评")
+_ADDRESS_RENAMED = ("地址变更", "坐落")
+_TAX_BACK = ("年度汇算", "退税")
+_DISPUTED_HOUSE = ("异议登记",)
+_FARMING = ("务农", "城乡居民")
+_WORN_CARD = ("损坏", "换领")
+COLLOQUIAL.update(
+    {
+        # selling medicines
+        "药房": _PHARMACY,
+        "大药房": _PHARMACY,
+        "卖药": _PHARMACY,
+        "开药房": _PHARMACY,
+        # pledging something to a bank, and taking the pledge off
+        "押给": _PLEDGE,
+        "押在": _PLEDGE,
+        "押到": _PLEDGE,
+        "押着": _PLEDGE,
+        "撤掉": ("注销",),
+        # scrapping a car
+        "送去拆掉": _SCRAP_CAR,
+        "拿去拆掉": _SCRAP_CAR,
+        "拉去拆掉": _SCRAP_CAR,
+        "拆车": _SCRAP_CAR,
+        "拆车厂": _SCRAP_CAR,
+        "回收拆解": _SCRAP_CAR,
+        # a company that never traded and owes nothing
+        "一笔生意": _NEVER_TRADED,
+        "没做过生意": _NEVER_TRADED,
+        "生意都没做过": _NEVER_TRADED,
+        "没开展业务": _NEVER_TRADED,
+        "没开过张": _NEVER_TRADED,
+        "没有欠债": _NEVER_TRADED,
+        "没欠债": _NEVER_TRADED,
+        "没有债务": _NEVER_TRADED,
+        "没欠钱": _NEVER_TRADED,
+        # rude service at a counter
+        "爱答不理": _RUDE,
+        "爱理不理": _RUDE,
+        "态度差": _RUDE,
+        "态度很差": _RUDE,
+        "态度不好": _RUDE,
+        "态度恶劣": _RUDE,
+        "凶我": _RUDE,
+        "吼我": _RUDE,
+        "甩脸色": _RUDE,
+        "故意刁难": _RUDE,
+        "办事员": ("工作人员", "窗口"),
+        # a house number changed by the city
+        "门牌号": _ADDRESS_RENAMED,
+        "门牌": _ADDRESS_RENAMED,
+        "地址变了": _ADDRESS_RENAMED,
+        # tax paid twice over the year
+        "多交了税": _TAX_BACK,
+        "多交的税": _TAX_BACK,
+        "多缴了税": _TAX_BACK,
+        "多扣了税": _TAX_BACK,
+        "多扣的税": _TAX_BACK,
+        "退个税": _TAX_BACK,
+        # a house someone may sell behind your back
+        "挂个争议": _DISPUTED_HOUSE,
+        "挂个异议": _DISPUTED_HOUSE,
+        "偷偷卖掉": _DISPUTED_HOUSE,
+        "偷偷把房子卖掉": _DISPUTED_HOUSE,
+        "防止卖掉": _DISPUTED_HOUSE,
+        # farming, no employer
+        "种地": _FARMING,
+        "种田": _FARMING,
+        "干农活": _FARMING,
+        # pregnancy
+        "产检": ("孕产期", "生育登记"),
+        "怀上了": ("生育", "生育登记"),
+        # divorce said short
+        "跟我离": _DIVORCE,
+        "要跟我离": _DIVORCE,
+        "闹离": _DIVORCE,
+        "想离": _DIVORCE,
+        # a worn identity card
+        "磨花": _WORN_CARD,
+        "磨损": _WORN_CARD,
+        # first time abroad
+        "没出过国": ("首次",),
+        "从没出过国": ("首次",),
+    }
+)
+
 ABBREVIATIONS.update(
     {
         "sq": ("申请",),
@@ -2230,6 +2324,135 @@ ENGLISH.update(
         "annual reconciliation": ("年度汇算",),
         "tax reconciliation": ("年度汇算",),
         "reconciliation": ("汇算",),
+        # company forms (a sole proprietorship is a 个人独资企业; a 个体工商户 is an individual business)
+        "joint-stock company": ("股份有限公司",),
+        "joint stock company": ("股份有限公司",),
+        "joint-stock limited company": ("股份有限公司",),
+        "company limited by shares": ("股份有限公司",),
+        "stock company": ("股份有限公司",),
+        "shareholding company": ("股份有限公司",),
+        "joint-stock": ("股份有限公司",),
+        "joint stock": ("股份有限公司",),
+        "limited liability company": ("有限责任公司",),
+        "limited companies": ("有限责任公司",),
+        "llc": ("有限责任公司",),
+        "sole proprietorships": ("个人独资企业",),
+        "sole-proprietorship": ("个人独资企业",),
+        "sole proprietorship enterprise": ("个人独资企业",),
+        "individual proprietorship": ("个人独资企业",),
+        "sole investor": ("个人独资企业",),
+        "individually owned enterprise": ("个人独资企业",),
+        "individual industrial and commercial household": ("个体工商户",),
+        "individual household": ("个体工商户",),
+        "getihu": ("个体工商户",),
+        "limited partnership": ("合伙企业",),
+        "general partnership": ("合伙企业",),
+        "partnership enterprise": ("合伙企业",),
+        "partnership firm": ("合伙企业",),
+        "branch office": ("分公司", "分支机构"),
+        "branch company": ("分公司", "分支机构"),
+        "representative office": ("常驻代表机构", "代表机构"),
+        "rep office": ("常驻代表机构", "代表机构"),
+        "farmers cooperative": ("农民专业合作社",),
+        "cooperative": ("农民专业合作社", "合作社"),
+        "co-op": ("农民专业合作社", "合作社"),
+        # invoices (a company draws its own; the tax office issues one for a person without one)
+        "issue invoices": ("发票领用", "开具发票"),
+        "issue an invoice": ("开具发票",),
+        "issue invoice": ("开具发票",),
+        "invoices to clients": ("发票领用",),
+        "invoices to customers": ("发票领用",),
+        "invoice our clients": ("发票领用",),
+        "invoice our customers": ("发票领用",),
+        "buy invoices": ("发票领用",),
+        "purchase invoices": ("发票领用",),
+        "get invoices": ("发票领用",),
+        "apply for invoices": ("发票领用",),
+        "invoice quota": ("发票额度", "发票领用"),
+        "e-invoice": ("数电票", "发票"),
+        "e-invoices": ("数电票", "发票"),
+        "electronic invoice": ("数电票", "发票"),
+        "electronic invoices": ("数电票", "发票"),
+        "digital invoice": ("数电票", "发票"),
+        "vat invoice": ("增值税发票",),
+        "vat invoices": ("增值税发票",),
+        "vat special invoice": ("增值税专用发票",),
+        "special vat invoice": ("增值税专用发票",),
+        # childcare under three (托育), before kindergarten
+        "daycare": ("托育机构", "托育"),
+        "day care": ("托育机构", "托育"),
+        "day-care": ("托育机构", "托育"),
+        "daycare center": ("托育机构",),
+        "daycare centre": ("托育机构",),
+        "childcare": ("托育", "婴幼儿照护"),
+        "child care": ("托育", "婴幼儿照护"),
+        "childcare center": ("托育机构",),
+        "childcare centre": ("托育机构",),
+        "nursery": ("托育", "托儿所"),
+        "nursery school": ("幼儿园",),
+        "creche": ("托育", "托儿所"),
+        "crèche": ("托育", "托儿所"),
+        "toddler": ("婴幼儿", "托育"),
+        "toddlers": ("婴幼儿", "托育"),
+        "infant care": ("婴幼儿照护", "托育"),
+        "under three": ("婴幼儿",),
+        "under 3": ("婴幼儿",),
+        "preschool": ("幼儿园",),
+        "pre-school": ("幼儿园",),
+        "kindergartens": ("幼儿园", "入学"),
+        # a foreigner's visa running out (延期), not a document's renewal
+        "visa extended": ("外国人签证延期",),
+        "visa extensions": ("外国人签证延期",),
+        "visa renewal": ("外国人签证延期",),
+        "extend visa": ("外国人签证延期",),
+        "extend the visa": ("外国人签证延期",),
+        "extend a visa": ("外国人签证延期",),
+        "extend our visa": ("外国人签证延期",),
+        "extend his visa": ("外国人签证延期",),
+        "extend her visa": ("外国人签证延期",),
+        "extend their visa": ("外国人签证延期",),
+        "extend your visa": ("外国人签证延期",),
+        "extending my visa": ("外国人签证延期",),
+        "renew my visa": ("外国人签证延期",),
+        "renew visa": ("外国人签证延期",),
+        "renew the visa": ("外国人签证延期",),
+        "visa is about to expire": ("签证", "延期"),
+        "visa about to expire": ("签证", "延期"),
+        "visa will expire": ("签证", "延期"),
+        "visa is expiring": ("签证", "延期"),
+        "visa has expired": ("签证", "延期"),
+        "visa expire": ("签证", "延期"),
+        "visa is running out": ("签证", "延期"),
+        "visa running out": ("签证", "延期"),
+        "visa run out": ("签证", "延期"),
+        "overstay": ("签证", "延期"),
+        "overstayed": ("签证", "延期"),
+        "overstaying": ("签证", "延期"),
+        # plurals and possessives (phrases are not stemmed)
+        "id cards": ("身份证", "居民身份证"),
+        "identity cards": ("身份证", "居民身份证"),
+        "id card's": ("身份证", "居民身份证"),
+        "medical bills": ("医疗费用", "手工报销", "零星报销"),
+        "hospital bills": ("医疗费用", "手工报销", "零星报销"),
+        "driver licence": ("驾驶证", "机动车驾驶证"),
+        "driver's licenses": ("驾驶证", "机动车驾驶证"),
+        "business licenses": ("营业执照",),
+        "business licences": ("营业执照",),
+        "birth certificates": ("出生医学证明",),
+        "social security cards": ("社会保障卡", "社保卡"),
+        "number plates": ("号牌",),
+        "license plates": ("号牌",),
+        "licence plates": ("号牌",),
+        "travel permits": ("通行证",),
+        "marriage certificates": ("结婚证",),
+        "property certificates": ("不动产权证书",),
+        "export tax refund": ("出口退税",),
+        "export tax refunds": ("出口退税",),
+        # a shop named as the place of a service (electricity at my shop), not the shop's licence
+        "at my shop": (),
+        "at my new shop": (),
+        "at our shop": (),
+        "at our new shop": (),
     }
 )
 
