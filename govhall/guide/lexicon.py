@@ -1537,6 +1537,73 @@ COLLOQUIAL.update(
     }
 )
 
+# ---------------------------------------------------------------- everyday needs (2026-11-24, devF)
+# A new hire reported, loans with interest paid, a little money back, treatment elsewhere, money
+# paid first, a fund kept or taken along, tax deductions, invoices without a company, handing a card
+# back, a renamed road, a house never certified, a company that must be wound up.
+
+_PAID_FIRST = ("手工报销", "零星报销", "医疗费用")
+_NO_COMPANY = ("代开",)
+_ROAD_RENAMED = ("地址变更", "坐落")
+_NEVER_CERTIFIED = ("首次登记",)
+COLLOQUIAL.update(
+    {
+        # a new hire reported to the labour office
+        "招了人": ("就业登记",),
+        "招了新人": ("就业登记",),
+        "新招的人": ("就业登记",),
+        "刚找到工作": ("就业登记",),
+        # loans for starting a business
+        "贴息": ("创业担保贷款",),
+        "政府贷款": ("创业担保贷款",),
+        # a little money back
+        "补一点钱": ("补贴",),
+        "补点钱": ("补贴",),
+        "开始交": ("参保登记",),
+        # treatment elsewhere: registered first, or paid first
+        "先登记一下": ("备案",),
+        "要先登记": ("备案",),
+        "先报备": ("备案",),
+        "垫了钱": _PAID_FIRST,
+        "先垫": _PAID_FIRST,
+        "垫钱": _PAID_FIRST,
+        # a fund kept, or taken along
+        "封起来": ("封存",),
+        "先封着": ("封存",),
+        "先不取": ("封存",),
+        "带走": ("转移接续",),
+        "转走": ("转移接续",),
+        # tax deductions
+        "抵个税": ("专项附加扣除",),
+        "抵扣个税": ("专项附加扣除",),
+        "个税抵扣": ("专项附加扣除",),
+        # invoices for a person without a company
+        "没公司": _NO_COMPANY,
+        "没有公司": _NO_COMPANY,
+        "个人开票": _NO_COMPANY,
+        "租给别人": ("出租",),
+        # the vehicle's own licence
+        "车辆要办什么证": ("运输证",),
+        "车要办什么证": ("运输证",),
+        # handing a card back, a certificate printed wrong
+        "交回去": ("注销",),
+        "打错了": ("换发", "更正"),
+        # school, a licence from abroad
+        "上公办学校": ("入学", "义务教育"),
+        "回国定居": ("境外",),
+        # a renamed road, a house never certified
+        "路名改了": _ROAD_RENAMED,
+        "路名变了": _ROAD_RENAMED,
+        "门牌号改了": _ROAD_RENAMED,
+        "一直没有证": _NEVER_CERTIFIED,
+        "一直没证": _NEVER_CERTIFIED,
+        "没办过证": _NEVER_CERTIFIED,
+        # a company that must be wound up
+        "正常注销": ("清算", "注销登记"),
+        "不能走简易": ("清算",),
+    }
+)
+
 # ---------------------------------------------------------------- everyday families (2026-11-26)
 # Pharmacies, pledging and releasing, scrapping a car, closing a company that never traded, rude
 # service, a changed house number, tax paid twice, a disputed house, farming, pregnancy, divorce.
@@ -1628,6 +1695,138 @@ COLLOQUIAL.update(
         # first time abroad
         "没出过国": ("首次",),
         "从没出过国": ("首次",),
+    }
+)
+
+# ---------------------------------------------------------------- rare needs, everyday words (2026-11-27)
+# Provident-fund loans and repaying early, a sealed account, a found card, the yearly proof of life,
+# medical aid on top, family pooling, temporary plates, a wrecked car, a foreign guest, endorsements.
+
+_FUND_LOAN = ("公积金贷款", "个人住房贷款")
+_PREPAY = ("提前还款",)
+_SEALED = ("封存", "启封")
+_FOUND_CARD = ("解挂",)
+_PROOF_OF_LIFE = ("资格认证",)
+_MEDICAL_AID = ("医疗救助",)
+_FAMILY_POOL = ("家庭共济",)
+_TEMP_PLATE = ("临时行驶车号牌", "临时号牌")
+_WRECKED_CAR = ("注销",)
+_FOREIGN_GUEST = ("境外人员", "临时住宿登记")
+_HAND_BACK = ("注销",)
+COLLOQUIAL.update(
+    {
+        # borrowing from the provident fund to buy a home
+        "公积金借钱": _FUND_LOAN,
+        "用公积金借": _FUND_LOAN,
+        "用公积金贷": _FUND_LOAN,
+        "公积金买房": _FUND_LOAN,
+        "借公积金": _FUND_LOAN,
+        # paying a loan off early
+        "一次性还清": _PREPAY,
+        "一次还清": _PREPAY,
+        "提前还清": _PREPAY,
+        "提前还": _PREPAY,
+        # a sealed account
+        "封着": _SEALED,
+        "被封了": _SEALED,
+        # a lost card found again
+        "又找到了": _FOUND_CARD,
+        "找回来了": _FOUND_CARD,
+        "恢复使用": _FOUND_CARD,
+        # the yearly proof of life for a pension
+        "本人还在": _PROOF_OF_LIFE,
+        "还活着": _PROOF_OF_LIFE,
+        "每年要做": _PROOF_OF_LIFE,
+        "生存认证": _PROOF_OF_LIFE,
+        # still paying out of pocket after insurance
+        "自己掏": _MEDICAL_AID,
+        "再帮一点": _MEDICAL_AID,
+        "报完之后": _MEDICAL_AID,
+        # paying a relative's insurance from one's own medical account
+        "给孩子交医保": _FAMILY_POOL,
+        "给家人交医保": _FAMILY_POOL,
+        "给老人交医保": _FAMILY_POOL,
+        "医保账户里": _FAMILY_POOL,
+        # driving a car home before it is registered
+        "挂什么牌": _TEMP_PLATE,
+        "开回": _TEMP_PLATE,
+        "临牌": _TEMP_PLATE,
+        # a wrecked car
+        "全损": _WRECKED_CAR,
+        "泡坏": _WRECKED_CAR,
+        "泡水车": _WRECKED_CAR,
+        # handing a card, licence or plate back
+        "交回": _HAND_BACK,
+        # a foreign guest staying at home
+        "外国同学": _FOREIGN_GUEST,
+        "外国朋友": _FOREIGN_GUEST,
+        "外国亲戚": _FOREIGN_GUEST,
+        "住在我家": ("临时住宿登记",),
+        "住我家": ("临时住宿登记",),
+        "住在我租的": ("临时住宿登记",),
+        "住我租的": ("临时住宿登记",),
+        # a travel permit needs an endorsement
+        "加什么": ("签注",),
+        "在上面加": ("签注",),
+        # staying longer on a visa
+        "签证快到期": ("签证延期",),
+        "签证到期": ("签证延期",),
+        "多待": ("延期",),
+        "多留": ("延期",),
+        # being hired
+        "被招去": ("就业登记",),
+        "招去当": ("就业登记",),
+        "被录用": ("就业登记",),
+        # local public services for newcomers
+        "本地的公共服务": ("居住证",),
+        "本地公共服务": ("居住证",),
+        # the government's safety net, adoption, associations
+        "兜底": ("最低生活保障", "低保"),
+        "抱养": ("收养",),
+        "领养": ("收养",),
+        "换会长": ("社会团体", "变更"),
+        "换理事长": ("社会团体", "变更"),
+        # houses
+        "转到他名下": ("转移登记",),
+        "转到我名下": ("转移登记",),
+        "他项权利": ("抵押权",),
+        "便宜房子": ("公共租赁住房", "公租房"),
+        "便宜的房子": ("公共租赁住房", "公租房"),
+        "没有产权证": ("首次登记",),
+        "防止他卖": _DISPUTED_HOUSE,
+        # trades and cards
+        "除了驾照": ("从业资格",),
+        "除了驾驶证": ("从业资格",),
+        "当过兵": ("退役军人",),
+        "当兵": ("退役军人",),
+        "优惠的证": ("优待证",),
+        # companies
+        "当法人": ("法定代表人", "变更"),
+        "散伙": ("注销",),
+        "增加了注册资本": ("变更",),
+        "增资": ("变更",),
+        "个人承担": ("个人独资企业",),
+        "一单生意": _NEVER_TRADED,
+        "没欠谁钱": _NEVER_TRADED,
+        "血糖仪": ("医疗器械",),
+        "制氧机": ("医疗器械",),
+        "机器抵押": ("动产抵押",),
+        "设备抵押": ("动产抵押",),
+        "机床": ("动产抵押",),
+        "没辞退": ("稳岗返还",),
+        "没裁员": ("稳岗返还",),
+        "学车场地": ("驾驶员培训",),
+        "驾校": ("驾驶员培训",),
+        "开始卖房": ("预售许可",),
+        "碎砖": ("建筑垃圾",),
+        "贴利息": ("创业担保贷款",),
+        "贴息": ("创业担保贷款",),
+        "接待游客住宿": ("旅馆业",),
+        "打游戏": ("互联网上网服务",),
+        "刷医保": ("定点医药机构",),
+        "办事点": ("分支机构",),
+        "拍片机": ("放射诊疗",),
+        "装瓶": ("食品生产",),
     }
 )
 
@@ -2453,6 +2652,18 @@ ENGLISH.update(
         "at my new shop": (),
         "at our shop": (),
         "at our new shop": (),
+        "our new shop": (),
+        "my new shop": (),
+        "electricity connection": ("用电报装",),
+        # cafes, tests, esports
+        "food licence": ("食品经营许可",),
+        "cafe": ("餐饮", "食品经营"),
+        "coffee shop": ("餐饮", "食品经营"),
+        "driving theory test": ("驾驶人考试", "考试预约"),
+        "theory test": ("驾驶人考试", "考试预约"),
+        "book a driving test": ("驾驶人考试", "考试预约"),
+        "book my driving test": ("驾驶人考试", "考试预约"),
+        "esports": ("电竞", "网吧", "上网服务"),
     }
 )
 
