@@ -30,6 +30,10 @@ HELDOUT2 = DATA / "heldout2_demo.jsonl"  # the second blind set, spent (see its 
 HELDOUT3 = DATA / "heldout3_demo.jsonl"  # the third blind set, spent (see its header note)
 HELDOUT4 = DATA / "heldout4_demo.jsonl"  # the fourth blind set, spent (see its header note)
 HELDOUT5 = DATA / "heldout5_demo.jsonl"  # the fifth blind set, spent (see its header note)
+# blind sets 6–10 (2026-11-24, the semantic round): each measured blind, spent since (header notes)
+LATER_BLIND = {i: DATA / f"heldout{i}_demo.jsonl" for i in range(6, 11)}
+# development sets A–F (2026-11-24): written without reading the engine, then tuned on (header notes)
+DEVELOPMENT = {x: DATA / f"dev{x}_demo.jsonl" for x in "ABCDEF"}
 
 
 def load_jsonl(path: Path | str) -> list[dict[str, Any]]:

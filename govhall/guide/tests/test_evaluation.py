@@ -11,11 +11,13 @@ import pytest
 from govhall.guide.engine import SearchIndex
 from govhall.guide.evaluation import (
     DATA,
+    DEVELOPMENT,
     FROZEN,
     HELDOUT2,
     HELDOUT3,
     HELDOUT4,
     HELDOUT5,
+    LATER_BLIND,
     TUNING,
     demo_catalogue,
     evaluate,
@@ -84,18 +86,19 @@ def test_the_spent_second_held_out_set_does_not_fall_back(demo_index: SearchInde
     codes = {m["code"] for m in demo_catalogue()}
     assert all(q["expected"] and set(q["expected"]) <= codes for q in questions)
     result = evaluate(demo_index, questions)
-    assert result["all"]["top1"] / 160 >= 0.80, result["misses"]
-    assert result["all"]["top3"] / 160 >= 0.93, result["misses"]
+    assert result["all"]["top1"] / 160 >= 0.91, result["misses"]  # 93.8% / 98.8% on 2026-11-24
+    assert result["all"]["top3"] / 160 >= 0.96, result["misses"]
 
 
 @pytest.mark.parametrize(
-    ("path", "top1", "top3"), [(HELDOUT3, 0.85, 0.98), (HELDOUT4, 0.86, 0.97), (HELDOUT5, 0.89, 0.96)]
+    ("path", "top1", "top3"), [(HELDOUT3, 0.93, 0.97), (HELDOUT4, 0.93, 0.98), (HELDOUT5, 0.93, 0.97)]
 )
 def test_the_later_blind_sets_hold_their_blind_figures(
     demo_index: SearchIndex, path: Path, top1: float, top3: float
 ) -> None:
     """heldout3, heldout4 and heldout5 were each run blind (85.6% / 98.8%, 86.2% / 97.5%,
-    89.4% / 96.2%) and never tuned on; guards from now on."""
+    89.4% / 96.2%), their misses read afterwards; guards from now on (96.2% / 99.4%, 95.6% / 100%,
+    96.2% / 99.4% with the semantic re-ranking, 2026-11-24)."""
     with open(path, encoding="utf-8") as handle:
         assert json.loads(handle.readline())["note"].startswith("SPENT")
     questions = load_jsonl(path)
@@ -104,3 +107,46 @@ def test_the_later_blind_sets_hold_their_blind_figures(
     result = evaluate(demo_index, questions)
     assert result["all"]["top1"] / 160 >= top1, result["misses"]
     assert result["all"]["top3"] / 160 >= top3, result["misses"]
+
+
+# Hits (top-1, top-3) of 160 on 2026-11-24 with the semantic re-ranking and lexicon round 3; the guard
+# allows three questions fewer. The blind figures are in each file's header note and docs/guide.md.
+LATER_BLIND_HITS = {6: (141, 156), 7: (127, 153), 8: (139, 154), 9: (141, 154), 10: (134, 151)}
+DEVELOPMENT_HITS = {
+    "A": (191, 199),
+    "B": (216, 238),
+    "C": (225, 237),
+    "D": (231, 238),
+    "E": (217, 237),
+    "F": (232, 240),
+}
+
+
+@pytest.mark.parametrize("number", sorted(LATER_BLIND))
+def test_the_blind_sets_of_the_semantic_round_do_not_fall_back(demo_index: SearchIndex, number: int) -> None:
+    path = LATER_BLIND[number]
+    with open(path, encoding="utf-8") as handle:
+        header = json.loads(handle.readline())
+    assert header["_frozen"].startswith("2026-11-24") and header["note"].startswith("SPENT")
+    questions = load_jsonl(path)
+    assert len(questions) == 160
+    assert all(
+        q["expected"] and set(q["expected"]) <= {m["code"] for m in demo_catalogue()} for q in questions
+    )
+    result = evaluate(demo_index, questions)
+    top1, top3 = LATER_BLIND_HITS[number]
+    assert result["all"]["top1"] >= top1 - 3, result["misses"]
+    assert result["all"]["top3"] >= top3 - 3, result["misses"]
+
+
+@pytest.mark.parametrize("name", sorted(DEVELOPMENT))
+def test_the_development_sets_do_not_fall_back(demo_index: SearchIndex, name: str) -> None:
+    questions = load_jsonl(DEVELOPMENT[name])
+    assert len(questions) >= 200
+    assert all(
+        q["expected"] and set(q["expected"]) <= {m["code"] for m in demo_catalogue()} for q in questions
+    )
+    result = evaluate(demo_index, questions)
+    top1, top3 = DEVELOPMENT_HITS[name]
+    assert result["all"]["top1"] >= top1 - 3, result["misses"]
+    assert result["all"]["top3"] >= top3 - 3, result["misses"]
