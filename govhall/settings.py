@@ -185,9 +185,9 @@ GOVHALL = {
     # bench/queue_load.py (50 tickets/s, 2 processes): issue p99 194–244 ms with 4 threads,
     # 343–692 ms with 16 (docs/benchmarks.md).
     "HTTP_THREADS": int(os.environ.get("GOVHALL_HTTP_THREADS", "4")),
-    # the guidance search's semantic model keeps its vectors of matter texts here (govhall.guide.semantic)
-    "GUIDE_VECTORS": os.environ.get("GOVHALL_GUIDE_VECTORS", str(VAR_DIR / "guide-vectors.sqlite3")),
 }
+# the guidance search's semantic model keeps its vectors of matter texts here (govhall.guide.semantic)
+GOVHALL_GUIDE_VECTORS = os.environ.get("GOVHALL_GUIDE_VECTORS", str(VAR_DIR / "guide-vectors.sqlite3"))
 
 LOGGING = {
     "version": 1,

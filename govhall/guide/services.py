@@ -99,7 +99,7 @@ def current_index() -> SearchIndex:
         version = catalog_version()
         if _cache.index is None or version != _cache.version:
             index = SearchIndex(catalogue_records())
-            semantic.attach(index, semantic.store(str(settings.GOVHALL["GUIDE_VECTORS"])))
+            semantic.attach(index, semantic.store(settings.GOVHALL_GUIDE_VECTORS))
             _cache.index = index
             _cache.version = version
         _cache.checked = time.monotonic()

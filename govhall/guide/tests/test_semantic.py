@@ -147,7 +147,7 @@ def test_the_server_index_has_the_model(settings: Any, tmp_path: Path) -> None:
     from govhall.catalog.models import Department, Matter
     from govhall.guide import services
 
-    settings.GOVHALL = {**settings.GOVHALL, "GUIDE_VECTORS": str(tmp_path / "v.sqlite3")}
+    settings.GOVHALL_GUIDE_VECTORS = str(tmp_path / "v.sqlite3")
     department = Department.objects.create(name="税务局")
     for m in SMALL:
         Matter.objects.create(
