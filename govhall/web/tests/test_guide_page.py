@@ -163,8 +163,14 @@ def test_without_a_location_the_page_says_so_and_a_follow_up_question_refines(pa
     labels = [options.nth(i).text_content() for i in range(options.count())]
     assert len(labels) >= 2
     lost = screen.locator(f"#followup button[data-code='{ID_LOST}']")
+    # the choice asks again and the answer replaces the cards: wait for new ones (the first card may
+    # already have been 补领 before the choice)
+    screen.evaluate("window.staleCard = document.querySelector('#results .guide-card')")
     lost.click()
-    screen.wait_for_function(f"document.querySelector('#results .guide-card')?.dataset.code === '{ID_LOST}'")
+    screen.wait_for_function(
+        "(() => { const c = document.querySelector('#results .guide-card');"
+        f" return c && c !== window.staleCard && c.dataset.code === '{ID_LOST}'; }})()"
+    )
     first = screen.locator("#results .guide-card").first
     # 补领 can be done in the app: the lightest channel comes first, the halls stay behind a summary
     assert "推荐：掌上办" in (first.text_content() or "")
