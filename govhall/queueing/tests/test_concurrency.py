@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection, transaction
@@ -25,6 +27,32 @@ def run_threads(targets: list[threading.Thread]) -> None:
     for thread in targets:
         thread.join(timeout=240)
         assert not thread.is_alive(), "a thread hung"
+
+
+@contextmanager
+def row_locked_elsewhere(ticket: Ticket, mode: str) -> Iterator[None]:
+    """Another connection holds `SELECT … FOR {mode}` on the ticket's row until the block ends."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT id FROM {Ticket._meta.db_table} WHERE id = %s FOR {mode}", [ticket.pk]
+                )
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=hold)
+    other.start()
+    try:
+        assert holding.wait(timeout=30)
+        yield
+    finally:
+        release.set()
+        other.join(timeout=30)
 
 
 def test_fifty_issuers_and_twelve_windows() -> None:
@@ -157,26 +185,9 @@ def test_a_head_another_window_is_claiming_is_stepped_over_not_waited_for() -> N
     city = build_hall("step", zones=("A",), windows={"1": ["A"], "2": ["A"]})
     first, _ = services.issue_ticket(city, "M-1", zone_code="A")
     second, _ = services.issue_ticket(city, "M-1", zone_code="A")
-    holding, release = threading.Event(), threading.Event()
-
-    def window_1_mid_claim() -> None:  # holds the head's row lock, as a claim in flight does
-        try:
-            with transaction.atomic():
-                Ticket.objects.select_for_update().get(pk=first.pk)
-                holding.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-
-    other = threading.Thread(target=window_1_mid_claim)
-    other.start()
-    try:
-        assert holding.wait(timeout=30)
+    with row_locked_elsewhere(first, "UPDATE"):  # window 1 mid-claim holds the head's row lock
         called = services.call_next(window(city, "2"))
         assert called is not None and called.pk == second.pk  # at once, without waiting for the lock
-    finally:
-        release.set()
-        other.join(timeout=30)
     # the head was only locked, never taken: it waits on and is called next
     assert Ticket.objects.get(pk=first.pk).status == Status.WAITING
     again = services.call_next(window(city, "1"))
@@ -191,29 +202,9 @@ def test_a_head_only_referenced_by_work_in_flight_is_still_called_first() -> Non
     city = build_hall("keyshare", zones=("A",), windows={"1": ["A"]})
     first, _ = services.issue_ticket(city, "M-1", zone_code="A")
     services.issue_ticket(city, "M-1", zone_code="A")
-    holding, release = threading.Event(), threading.Event()
-
-    def storing_a_row_that_points_at_the_head() -> None:
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                # the lock PostgreSQL's foreign-key check takes on the referenced row
-                cursor.execute(
-                    f"SELECT id FROM {Ticket._meta.db_table} WHERE id = %s FOR KEY SHARE", [first.pk]
-                )
-                holding.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-
-    other = threading.Thread(target=storing_a_row_that_points_at_the_head)
-    other.start()
-    try:
-        assert holding.wait(timeout=30)
+    with row_locked_elsewhere(first, "KEY SHARE"):  # the lock PostgreSQL's foreign-key check takes
         called = services.call_next(window(city, "1"))
         assert called is not None and called.pk == first.pk
-    finally:
-        release.set()
-        other.join(timeout=30)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
