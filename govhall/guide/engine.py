@@ -311,7 +311,6 @@ class SearchIndex:
         for matter in matters:
             doc_id = len(self.docs)
             name = str(matter.get("name") or "")
-            self.passages.append(semantic.passage_text(matter))
             fields = {
                 "name": [name],
                 "keywords": _as_list(matter.get("keywords")),
@@ -321,6 +320,7 @@ class SearchIndex:
                 "description": _as_list(matter.get("description")),
                 "materials": _as_list(matter.get("materials")),
             }
+            self.passages.append(semantic.passage_text(name, fields["keywords"], fields["scenarios"]))
             tf: dict[str, float] = defaultdict(float)
             length = 0.0
             normalised: dict[str, list[str]] = {}

@@ -50,25 +50,14 @@ def enabled() -> bool:
     return _encoder() is not None
 
 
-def passage_text(matter: Mapping[str, Any]) -> str:
-    """What a matter means, as the model reads it: its name, keywords and first scenarios."""
-    name = str(matter.get("name") or "")
-    keywords = [str(k) for k in _as_list(matter.get("keywords"))[:12]]
-    scenarios = [str(s) for s in _as_list(matter.get("scenarios"))[:4]]
+def passage_text(name: str, keywords: Sequence[str], scenarios: Sequence[str]) -> str:
+    """What a matter means, as the model reads it: its name, keywords (12) and first scenarios (4)."""
     text = name
     if keywords:
-        text += "：" + "，".join(keywords)
+        text += "：" + "，".join(keywords[:12])
     if scenarios:
-        text += "。" + "；".join(scenarios)
+        text += "。" + "；".join(scenarios[:4])
     return text
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value] if value else []
-    return list(value)
 
 
 class _Encoder:
@@ -144,7 +133,7 @@ class VectorStore:
             return None
 
     def get(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
-        wanted = [k for k in keys]
+        wanted = list(keys)
         found = {k: self.memory[k] for k in wanted if k in self.memory}
         missing = [k for k in wanted if k not in found]
         db = self._connect() if missing else None

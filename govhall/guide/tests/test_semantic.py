@@ -28,20 +28,15 @@ SMALL: list[dict[str, Any]] = [
 
 
 def test_a_matter_is_read_as_its_name_keywords_and_first_scenarios() -> None:
-    text = semantic.passage_text(
-        {
-            "name": "发票领用",
-            "keywords": [f"k{i}" for i in range(20)],
-            "scenarios": ["s1", "s2", "s3", "s4", "s5"],
-        }
-    )
+    text = semantic.passage_text("发票领用", [f"k{i}" for i in range(20)], ["s1", "s2", "s3", "s4", "s5"])
     assert text == "发票领用：" + "，".join(f"k{i}" for i in range(12)) + "。s1；s2；s3；s4"
-    assert semantic.passage_text({"name": "婚姻登记"}) == "婚姻登记"
+    assert semantic.passage_text("婚姻登记", [], []) == "婚姻登记"
+    assert SearchIndex(SMALL).passages[2] == "店招店牌设置备案：招牌，门头"
 
 
 def test_vectors_are_unit_length_and_kept_on_disk(tmp_path: Path) -> None:
     path = tmp_path / "vectors.sqlite3"
-    texts = [semantic.passage_text(m) for m in SMALL]
+    texts = SearchIndex(SMALL).passages
     vectors = semantic.passage_vectors(texts, semantic.VectorStore(path))
     assert vectors is not None and vectors.shape == (4, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
