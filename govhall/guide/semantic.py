@@ -119,14 +119,18 @@ class VectorStore:
     def __init__(self, path: str | Path | None) -> None:
         self.path = str(path) if path else None
         self.memory: dict[str, np.ndarray] = {}
+        self.created = False  # the directory and the table exist (made on the first connection)
 
     def _connect(self) -> sqlite3.Connection | None:
         if not self.path:
             return None
         try:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            if not self.created:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=10)
-            db.execute("create table if not exists vectors (key text primary key, vector blob not null)")
+            if not self.created:
+                db.execute("create table if not exists vectors (key text primary key, vector blob not null)")
+                self.created = True
             return db
         except (OSError, sqlite3.Error) as exc:
             log.warning("vector store %s unusable: %s", self.path, exc)
