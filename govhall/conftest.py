@@ -6,6 +6,11 @@ import os
 
 import pytest
 
+# Under pytest-xdist each worker runs its own copy of the semantic model: one thread each, or the
+# two workers' four threads fight over two cores (the guidance evaluation tests ran 2.4× slower).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("GOVHALL_GUIDE_SEMANTIC_THREADS", "1")
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On PostgreSQL runs, only `postgres`-marked tests are selected by the Makefile; under CI=true a

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from govhall.guide import semantic
+from govhall.guide import examples, semantic
 from govhall.guide.engine import SearchIndex
 
 DATA = Path(__file__).resolve().parent / "tests" / "data"
@@ -32,6 +32,8 @@ HELDOUT4 = DATA / "heldout4_demo.jsonl"  # the fourth blind set, spent (see its 
 HELDOUT5 = DATA / "heldout5_demo.jsonl"  # the fifth blind set, spent (see its header note)
 # blind sets 6–10 (2026-11-24, the semantic round): each measured blind, spent since (header notes)
 LATER_BLIND = {i: DATA / f"heldout{i}_demo.jsonl" for i in range(6, 11)}
+# blind sets 11–17 (2026-11-24, the example-bank round): each measured blind once, spent since
+BANK_ROUND_BLIND = {i: DATA / f"heldout{i}_demo.jsonl" for i in range(11, 18)}
 # development sets A–F (2026-11-24): written without reading the engine, then tuned on (header notes)
 DEVELOPMENT = {x: DATA / f"dev{x}_demo.jsonl" for x in "ABCDEF"}
 
@@ -43,9 +45,10 @@ def load_jsonl(path: Path | str) -> list[dict[str, Any]]:
     return [row for row in rows if "_frozen" not in row]
 
 
-def demo_catalogue() -> list[dict[str, Any]]:
-    """The 江澜市 demo matters with their 办事情形, as `services.catalogue_records` reads them from
-    the database after `govhall demo load` (but without one)."""
+def demo_catalogue(leave_out: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The 江澜市 demo matters with their 办事情形 and example questions, as
+    `services.catalogue_records` reads them from the database after `govhall demo load` (but without
+    one); the examples from the `leave_out` sets (file stems without `_demo`) are left out."""
     from govhall.demo.data import catalog, guides
 
     records = catalog.records()
@@ -53,19 +56,39 @@ def demo_catalogue() -> list[dict[str, Any]]:
     wanted: dict[str, list[Any]] = dict(guides.SITUATIONS)
     for name in guides.GENERIC:
         wanted.setdefault(name, guides.generic(by_name[name]))
-    return [
-        {
-            "code": r["code"],
-            "name": r["name"],
-            "department": r.get("department", ""),
-            "keywords": r.get("keywords") or [],
-            "scenarios": r.get("scenarios") or [],
-            "description": r.get("description") or "",
-            "materials": r.get("materials") or [],
-            "situations": [{"name": c[0], "conditions": c[1]} for c in wanted.get(r["name"], [])],
-        }
-        for r in records
-    ]
+    return examples.with_examples(
+        [
+            {
+                "code": r["code"],
+                "name": r["name"],
+                "department": r.get("department", ""),
+                "keywords": r.get("keywords") or [],
+                "scenarios": r.get("scenarios") or [],
+                "description": r.get("description") or "",
+                "materials": r.get("materials") or [],
+                "situations": [{"name": c[0], "conditions": c[1]} for c in wanted.get(r["name"], [])],
+            }
+            for r in records
+        ],
+        leave_out,
+    )
+
+
+def source_of(path: Path | str) -> str:
+    """The bank's name for a question set: its file stem without `_demo` (heldout6, devA …)."""
+    return Path(path).stem.removesuffix("_demo")
+
+
+_indexes: dict[str, SearchIndex] = {}
+
+
+def index_for(path: Path | str) -> SearchIndex:
+    """The server's index over the demo catalogue with the bank's examples from the set at `path`
+    left out, so the set measures questions the bank has not seen (built once per set)."""
+    source = source_of(path)
+    if source not in _indexes:
+        _indexes[source] = semantic_index(demo_catalogue(leave_out=[source]))
+    return _indexes[source]
 
 
 def semantic_index(matters: list[dict[str, Any]], store: str | None = None) -> SearchIndex:
@@ -168,7 +191,7 @@ def compare(queries_path: Path | str, misses: bool = False) -> str:
     catalogue = demo_catalogue()
     queries = load_jsonl(queries_path)
     started = time.perf_counter()
-    index = semantic_index(catalogue)
+    index = index_for(queries_path)  # the set's own questions are never examples
     built = time.perf_counter() - started
     ours = evaluate(index, queries)
     base = evaluate(Baseline(catalogue), queries)
@@ -188,6 +211,7 @@ def main(argv: list[str]) -> int:
     show_misses = "--misses" in argv
     args = [a for a in argv if not a.startswith("--")]
     catalog = [m for path in args[0].split(",") for m in load_jsonl(path)]
+    catalog = examples.with_examples(catalog, leave_out=[source_of(p) for p in args[1:]])
     started = time.perf_counter()
     index = semantic_index(catalog)
     print(f"index of {len(catalog)} matters built in {time.perf_counter() - started:.2f} s")

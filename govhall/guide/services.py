@@ -2,7 +2,9 @@
 
 The retrieval itself is `govhall.guide.engine` (pure Python); this module feeds it the matters in the
 database, keeps one index per process and rebuilds it when `catalog_version()` moves (checked at
-most every `CHECK_SECONDS`, so a running server sees a `catalog import` within seconds).
+most every `CHECK_SECONDS`, so a running server sees a `catalog import` within seconds). A staff
+correction also moves the version: the corrected question becomes an example of its matter, so
+questions worded like it find the matter too.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db.models import Count, Max
 
 from govhall import clock
 from govhall.catalog.models import CHANNEL_LABELS, CHANNELS, Matter, Situation
 from govhall.catalog.queries import catalog_version, matters_by_code
-from govhall.guide import feedback, semantic
+from govhall.guide import examples, feedback, semantic
 from govhall.guide.models import Click, Correction
 
 if TYPE_CHECKING:
@@ -62,14 +65,20 @@ def reset_index() -> None:
 
 
 def catalogue_records() -> list[dict[str, Any]]:
-    """Every matter as the engine reads it (CONTRACTS section 2 fields plus 办事情形)."""
+    """Every matter as the engine reads it (CONTRACTS section 2 fields plus 办事情形), with its
+    example questions: staff corrections first (newest first), then the bank's (`examples`)."""
+    taught: dict[str, list[str]] = defaultdict(list)
+    for code, query in (
+        Correction.objects.filter(active=True).order_by("-at", "-id").values_list("matter_code", "query")
+    ):
+        taught[code].append(query)
     situations: dict[int, list[dict[str, str]]] = defaultdict(list)
     for matter_id, name, conditions in Situation.objects.values_list("matter_id", "name", "conditions"):
         situations[matter_id].append({"name": name, "conditions": conditions})
     rows = Matter.objects.values(
         "id", "code", "name", "department__name", "keywords", "scenarios", "description", "materials"
     ).order_by("code")
-    return [
+    return examples.with_examples(
         {
             "code": row["code"],
             "name": row["name"],
@@ -79,9 +88,16 @@ def catalogue_records() -> list[dict[str, Any]]:
             "description": row["description"] or "",
             "materials": row["materials"] or [],
             "situations": situations.get(row["id"], []),
+            "examples": taught.get(row["code"], []),
         }
         for row in rows
-    ]
+    )
+
+
+def index_version() -> tuple[Any, ...]:
+    """Moves when the catalogue or the active staff corrections (examples) change."""
+    taught = Correction.objects.filter(active=True).aggregate(n=Count("id"), top=Max("id"))
+    return (*catalog_version(), taught["n"], taught["top"])
 
 
 def current_index() -> SearchIndex:
@@ -96,7 +112,7 @@ def current_index() -> SearchIndex:
         now = time.monotonic()
         if _cache.index is not None and now - _cache.checked < CHECK_SECONDS:
             return _cache.index
-        version = catalog_version()
+        version = index_version()
         if _cache.index is None or version != _cache.version:
             index = SearchIndex(catalogue_records())
             semantic.attach(index, semantic.store(settings.GOVHALL_GUIDE_VECTORS))
@@ -226,14 +242,20 @@ def record_click(query: str, matter: str, session: str) -> bool:
 
 
 def record_correction(query: str, matter: str, user: Any) -> Correction:
-    """A staff correction: `matter` answers `query`; earlier corrections of the same question by
-    anyone are retired."""
+    """A staff correction: `matter` answers `query` (at once, through `learned_boosts`) and the
+    question becomes an example of the matter; earlier corrections of the question are retired."""
     from django.db import transaction
 
     text, key = _check(query, matter)
     with transaction.atomic():
         Correction.objects.filter(key=key, active=True).exclude(matter_code=matter).update(active=False)
-        return Correction.objects.create(query=text, key=key, matter_code=matter, user=user, at=clock.now())
+        correction = Correction.objects.create(
+            query=text, key=key, matter_code=matter, user=user, at=clock.now()
+        )
+        # the question is now an example of its matter: this process rebuilds its index at once
+        # (the others when `index_version` moves)
+        transaction.on_commit(reset_index)
+    return correction
 
 
 # ---------------------------------------------------------------- four-level diversion

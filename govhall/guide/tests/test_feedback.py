@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import time_machine
@@ -14,7 +15,6 @@ from django.test import Client
 from govhall.accounts.services import create_token
 from govhall.catalog.services import import_catalog
 from govhall.guide import feedback, services
-from govhall.guide.engine import SearchIndex
 from govhall.guide.models import Click, Correction
 from govhall.testing import SAMPLE_CATALOG
 
@@ -22,6 +22,7 @@ ID_FIRST = "331082-GA-6737"  # 居民身份证首次申领
 ID_RENEWAL = "331082-GA-4318"  # 居民身份证换领
 ID_REISSUE = "331082-GA-8582"  # 居民身份证补领
 DIVORCE = "331082-MZ-2986"
+DEATH = "331082-GA-6680"  # 死亡人员户口注销
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 QUESTION = "身份证的事情"
 
@@ -90,12 +91,13 @@ def test_a_subject_clicking_everything_is_split_between_them() -> None:
     assert feedback.boosts(spread, [], NOW)[("k", "A")] < feedback.boosts(focused, [], NOW)[("k", "A")]
 
 
-def test_frozen_evaluation_is_not_worse_with_feedback_on(demo_index: SearchIndex) -> None:
-    """Simulated traffic over the frozen set: honest citizens (who click the right answer in the top
-    3 when they see it) plus a poisoner who clicks a wrong matter for every question 50 times."""
-    from govhall.guide.evaluation import FROZEN, load_jsonl
+def test_frozen_evaluation_is_not_worse_with_feedback_on() -> None:
+    """Simulated traffic over the frozen set (its questions left out of the example bank): honest
+    citizens (who click the right answer in the top 3 when they see it) plus a poisoner who clicks a
+    wrong matter for every question 50 times."""
+    from govhall.guide.evaluation import FROZEN, index_for, load_jsonl
 
-    index = demo_index
+    index = index_for(FROZEN)
     questions = load_jsonl(FROZEN)
     rng = random.Random(7)
     names = {d.code: d.name for d in index.docs}
@@ -227,3 +229,25 @@ def test_feedback_refuses_bad_input_and_stores_nothing(catalogue: None) -> None:
     assert anonymous.status_code == 401
     assert "detail" in anonymous.json()
     assert Correction.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_corrected_question_also_teaches_questions_worded_like_it(
+    catalogue: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The correction becomes an example of its matter (常见问法): another wording of the same
+    need, which the correction's exact-question boost does not reach, finds the matter too."""
+    question, reworded = "老爷子没了 户口本上他那页怎么办", "老爷子过世了 户口本上他那一页咋处理"
+    assert feedback.query_key(question) != feedback.query_key(reworded)
+    assert codes(reworded)[0] != DEATH
+    token = create_token("clerk", role="staff")
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(
+            "/api/v1/guide/corrections",
+            {"query": question, "matter": DEATH},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+    assert response.status_code == 201, response.content
+    assert question in services.current_index().examples
+    assert codes(reworded)[0] == DEATH
