@@ -7,6 +7,10 @@ other threads of the process go on while a text is embedded. Measured (docs/guid
 "Semantic re-ranking"): +2 to +11 points of top-1 on blind question sets, at ~7–10 ms per question
 (p50; p95 ~30 ms, long stories cost most).
 
+A matter may also carry example questions (the bank of `govhall.guide.examples`, staff
+corrections): they are embedded as questions, and a matter is as close as its text or its closest
+example. The bank's vectors ship in `data/examples-vectors.npz`.
+
 Pure Python with NumPy, no Django: `services` passes the store path from the settings. Vectors of
 matter texts are kept in a small SQLite file keyed by a hash of the model and the text, so a process
 that starts again, or another process on the same machine, embeds only texts it has never seen.
@@ -321,8 +325,8 @@ def rerank(
         np.maximum.at(best, owners, example_vectors @ query)
         closest = best[ids]  # -inf: the matter has no examples
         # A matter without examples cannot be compared fairly with one that has them (a question is
-        # closer to another question than to a matter's text): then an example must beat its
-        # matter's text by MARGIN to count.
+        # closer to another question than to a matter's text): then every example counts MARGIN
+        # less, so only one well above its matter's text lifts the matter.
         margin = 0.0 if bool(np.isfinite(closest).all()) else EXAMPLE_MARGIN
         closeness = np.maximum(closeness, closest - margin)
     factors = np.exp(WEIGHT * (closeness - float(closeness.max())))

@@ -55,6 +55,16 @@ def click(query: str, matter: str, session: str) -> int:
     )
 
 
+def correct(query: str, matter: str, token: str) -> Any:
+    """A staff correction through the API."""
+    return Client().post(
+        "/api/v1/guide/corrections",
+        {"query": query, "matter": matter},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
 # ---------------------------------------------------------------- pure rules
 
 
@@ -185,22 +195,12 @@ def test_a_staff_correction_works_at_once_and_replaces_earlier_ones(catalogue: N
     question = "想和老伴分开过"
     assert DIVORCE not in codes(question)[:1]
     with time_machine.travel(NOW, tick=False):
-        response = Client().post(
-            "/api/v1/guide/corrections",
-            {"query": question, "matter": DIVORCE},
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {token}",
-        )
+        response = correct(question, DIVORCE, token)
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["matter"] == DIVORCE and body["by"] == "clerk"
     assert codes(question)[0] == DIVORCE
-    Client().post(
-        "/api/v1/guide/corrections",
-        {"query": question, "matter": ID_REISSUE},
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
+    correct(question, ID_REISSUE, token)
     assert codes(question)[0] == ID_REISSUE
     assert list(Correction.objects.filter(active=True).values_list("matter_code", flat=True)) == [ID_REISSUE]
 
@@ -242,12 +242,7 @@ def test_a_corrected_question_also_teaches_questions_worded_like_it(
     assert codes(reworded)[0] != DEATH
     token = create_token("clerk", role="staff")
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
-        response = Client().post(
-            "/api/v1/guide/corrections",
-            {"query": question, "matter": DEATH},
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {token}",
-        )
+        response = correct(question, DEATH, token)
     assert response.status_code == 201, response.content
     assert question in services.current_index().examples
     assert codes(reworded)[0] == DEATH
