@@ -17,6 +17,7 @@ questions the bank has never seen (`evaluation.index_for`).
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from collections import defaultdict
@@ -33,6 +34,8 @@ NOTE = (
     " examples-vectors.npz)."
 )
 
+log = logging.getLogger(__name__)
+
 BANK = Path(__file__).resolve().parent / "data" / "examples.jsonl"
 PER_MATTER = 200  # at most this many examples a matter (corrections first, then the bank's)
 _NOT_NAME = re.compile(r"[\W_]+")
@@ -45,16 +48,21 @@ def name_key(name: str) -> str:
 
 @cache
 def _bank(path: str) -> dict[str, tuple[tuple[str, str], ...]]:
-    """name key → ((question, source), ...), header lines (`_note`) skipped."""
+    """name key → ((question, source), ...), header lines (`_note`) skipped. A bank that cannot be
+    read is logged and empty: the search goes on with the matters' own texts."""
     by_name: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if "_note" in row:
-                continue
-            by_name[name_key(row["matter"])].append((row["question"], row.get("source", "")))
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                row = json.loads(line)
+                if "_note" in row:
+                    continue
+                by_name[name_key(row["matter"])].append((row["question"], row.get("source", "")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("example bank %s unusable: %s", path, exc)
+        return {}
     return {key: tuple(rows) for key, rows in by_name.items()}
 
 
@@ -72,7 +80,8 @@ def with_examples(
     skip = tuple(leave_out)
     out = []
     for record in records:
-        own = [str(q) for q in record.get("examples") or [] if str(q).strip()]
+        given = record.get("examples") or []
+        own = [str(q) for q in ([given] if isinstance(given, str) else given) if str(q).strip()]
         found = for_name(str(record.get("name") or ""), skip, bank)
         out.append({**record, "examples": list(dict.fromkeys(own + found))[:PER_MATTER]})
     return out

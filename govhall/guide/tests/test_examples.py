@@ -39,6 +39,15 @@ def test_a_set_can_be_left_out_and_own_examples_come_first(tmp_path: Path) -> No
     assert records[0]["examples"] == ["想去把婚离了", "协议离婚"]  # the input is not changed
 
 
+def test_an_unreadable_bank_is_empty_and_a_single_example_is_one(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"matter": "婚姻登记", "question": "x"}\nnot json\n', encoding="utf-8")
+    for bank in (broken, tmp_path / "missing.jsonl"):
+        assert examples.for_name("婚姻登记", bank=bank) == []
+    records = examples.with_examples([{"name": "婚姻登记", "examples": "想去领证"}], bank=broken)
+    assert records[0]["examples"] == ["想去领证"]
+
+
 def test_the_bank_holds_every_demo_set_under_demo_names_and_its_vectors_ship() -> None:
     names = {examples.name_key(m["name"]) for m in demo_catalogue()}
     bank = examples._bank(str(examples.BANK))
