@@ -36,6 +36,18 @@ LATER_BLIND = {i: DATA / f"heldout{i}_demo.jsonl" for i in range(6, 11)}
 BANK_ROUND_BLIND = {i: DATA / f"heldout{i}_demo.jsonl" for i in range(11, 18)}
 # development sets A–F (2026-11-24): written without reading the engine, then tuned on (header notes)
 DEVELOPMENT = {x: DATA / f"dev{x}_demo.jsonl" for x in "ABCDEF"}
+# every spent set over the demo catalogue (regression guards), and all the sets the example bank holds
+SPENT = [
+    DATA / "heldout_demo.jsonl",
+    HELDOUT2,
+    HELDOUT3,
+    HELDOUT4,
+    HELDOUT5,
+    *LATER_BLIND.values(),
+    *BANK_ROUND_BLIND.values(),
+    *DEVELOPMENT.values(),
+]
+BANKED = [FROZEN, TUNING, DATA / "probe_demo.jsonl", *SPENT]
 
 
 def load_jsonl(path: Path | str) -> list[dict[str, Any]]:

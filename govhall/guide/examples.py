@@ -112,12 +112,7 @@ def main() -> int:
     """Rebuild the bank from every demo question set and ship its vectors (~80 s on 2 cores)."""
     from govhall.guide import evaluation, semantic
 
-    sets = [evaluation.FROZEN, evaluation.TUNING, evaluation.DATA / "probe_demo.jsonl"]
-    sets += [evaluation.DATA / "heldout_demo.jsonl", evaluation.HELDOUT2, evaluation.HELDOUT3]
-    sets += [evaluation.HELDOUT4, evaluation.HELDOUT5, *evaluation.LATER_BLIND.values()]
-    sets += list(evaluation.BANK_ROUND_BLIND.values())
-    sets += list(evaluation.DEVELOPMENT.values())
-    count = build({evaluation.source_of(p): p for p in sets}, evaluation.demo_catalogue())
+    count = build({evaluation.source_of(p): p for p in evaluation.BANKED}, evaluation.demo_catalogue())
     questions = [q for rows in _bank(str(BANK)).values() for q, _ in rows]
     written = semantic.write_shipped(questions)
     print(f"{count} examples in {BANK.name}, {written} vectors in {semantic.SHIPPED.name}")

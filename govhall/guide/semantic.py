@@ -208,9 +208,19 @@ def store(path: str | Path | None) -> VectorStore:
 def missing(texts: Sequence[str], vectors: VectorStore, role: str = "passage") -> int:
     """How many of `texts` have no vector yet."""
     keys = {text_key(t, role) for t in texts}
+    return len(keys - _known(keys, vectors, role).keys())
+
+
+def _known(keys: set[str], vectors: VectorStore, role: str) -> dict[str, np.ndarray]:
+    """The vectors already at hand for `keys`: an example question's from the package's own file
+    first (in memory), then whatever the store holds for the rest."""
+    found: dict[str, np.ndarray] = {}
     if role == "query":
-        keys -= shipped().keys()
-    return len(keys - set(vectors.get(keys)))
+        ready = shipped()
+        found = {k: ready[k] for k in keys if k in ready}
+    if len(found) < len(keys):
+        found.update(vectors.get(keys - found.keys()))
+    return found
 
 
 def passage_vectors(texts: Sequence[str], vectors: VectorStore) -> np.ndarray | None:
@@ -258,10 +268,7 @@ def _vectors(texts: Sequence[str], vectors: VectorStore, role: str) -> np.ndarra
         return None
     embed = encoder.passages if role == "passage" else encoder.questions
     keys = [text_key(t, role) for t in texts]
-    found = vectors.get(set(keys))
-    if role == "query" and len(found) < len(set(keys)):
-        ready = shipped()
-        found.update({k: ready[k] for k in keys if k not in found and k in ready})
+    found = _known(set(keys), vectors, role)
     todo = list(dict.fromkeys(k for k in keys if k not in found))
     by_key = dict(zip(keys, texts, strict=True))
     for start in range(0, len(todo), BATCH):

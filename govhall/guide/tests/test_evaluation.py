@@ -10,14 +10,13 @@ import pytest
 
 from govhall.guide.evaluation import (
     BANK_ROUND_BLIND,
-    DATA,
-    DEVELOPMENT,
     FROZEN,
     HELDOUT2,
     HELDOUT3,
     HELDOUT4,
     HELDOUT5,
     LATER_BLIND,
+    SPENT,
     TUNING,
     demo_catalogue,
     evaluate,
@@ -114,19 +113,7 @@ GUARD_HITS = {
     "devE": (230, 239),
     "devF": (233, 240),
 }
-GUARDED = {
-    source_of(path): path
-    for path in [
-        DATA / "heldout_demo.jsonl",
-        HELDOUT2,
-        HELDOUT3,
-        HELDOUT4,
-        HELDOUT5,
-        *LATER_BLIND.values(),
-        *BANK_ROUND_BLIND.values(),
-        *DEVELOPMENT.values(),
-    ]
-}
+GUARDED = {source_of(path): path for path in SPENT}
 
 
 def test_every_spent_set_is_guarded() -> None:
