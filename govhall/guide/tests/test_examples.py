@@ -81,7 +81,7 @@ def unit(*values: float) -> np.ndarray:
 
 def test_a_matter_is_as_close_as_its_closest_text_or_example(monkeypatch: Any) -> None:
     question = unit(1, 0, 0)
-    monkeypatch.setattr(semantic, "query_vector", lambda text: question)
+    monkeypatch.setattr(semantic, "query_vector", lambda text, by="model": question)
     passages = np.vstack([unit(0.9, 0.44, 0), unit(0.8, 0.6, 0)])  # matter 0 reads closer
     scores = {0: 1.0, 1: 1.0}
     plain = semantic.rerank(passages, "q", [0, 1], scores)
