@@ -417,3 +417,10 @@ def test_english_words_are_read_by_their_plain_form_and_stop_words_drop() -> Non
     assert top(index, "first-time application for a Hong Kong and Macau travel permit") == ["HK_FIRST"]
     assert index.understand("she says we need our travel permit").info["text"] == "通行证"
     assert "首次" in index.understand("first-time permit").info["text"]
+
+
+def test_an_english_phrase_ending_in_a_number_is_not_read_inside_a_longer_number() -> None:
+    """ "grade 1" (小学 新生入学) is said in "grade 1" and "grade 1," but not in "grade 10"."""
+    index = SearchIndex([{"code": "SCHOOL", "name": "义务教育阶段新生入学登记"}])
+    assert "新生入学" in index.understand("my son starts grade 1, what do we need").info["text"]
+    assert "新生入学" not in index.understand("my son is in grade 10 now").info["text"]
