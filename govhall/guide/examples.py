@@ -3,7 +3,7 @@
 A matter's own text (name, keywords, scenarios) says what it is in the department's words; people
 ask in theirs ("房本上押着的那一条怎么去掉" for 抵押权注销登记). The bank in `data/examples.jsonl`
 holds questions written by people who had not seen the engine (the question sets under
-`tests/data/`, 4,491 over the 300 demo matters), each under the matter name a person chose for it.
+`tests/data/`, 5,440 over the 300 demo matters), each under the matter name a person chose for it.
 The semantic stage compares a new question with them as well as with the matter's text
 (`semantic.rerank`): a matter is as close as its closest text or example.
 

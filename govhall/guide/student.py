@@ -12,14 +12,14 @@ question is read by a student of the model instead:
 2. a question is the SIF-weighted mean of its words' vectors (a word jieba finds but the table lacks
    is read as its characters; weight a / (a + frequency), frequent words count less, English stop
    words not at all);
-3. a linear map, fitted by ridge regression on ~6,100 texts (catalogue names, keywords, scenarios,
+3. a linear map, fitted by ridge regression on ~6,900 texts (catalogue names, keywords, scenarios,
    situations and the bank's questions, each with the model's embedding of it as a question), takes
    that mean to where the model would have put the question.
 
 The result is compared, as the model's would be, with the model's vectors of matters and examples
 (`semantic.rerank`). Measured in docs/guide.md ("A student of the model"). The table and the map are
 built from the model with `python -m govhall.guide.student` (~3 min on 2 cores) and ship in
-`data/student.npz` (int8, ~15 MB); they are rebuilt when the bank or the lexicon changes much.
+`data/student.npz` (int8, 13.7 MB); they are rebuilt when the bank or the lexicon changes much.
 
 Pure Python with NumPy and jieba, no Django.
 """
