@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from govhall.guide import lexicon, semantic
+from govhall.guide import examples, lexicon, semantic
 from govhall.guide.text import (
     CJK_RUN,
     LATIN_RUN,
@@ -169,6 +169,8 @@ class Query:
     # they count in full only for matters the rest of the question speaks of (ACTION_TOPIC)
     actions: frozenset[str] = frozenset()
     intent_concepts: frozenset[int] = frozenset()
+    # matter row → the example question (常见问法) that made it close in meaning (semantic stage)
+    examples: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -949,14 +951,18 @@ class SearchIndex:
         said = q.info["corrected"]
         if q.info["english"]:  # the model reads English too: the words as typed and as rewritten
             said = f"{q.info['typed']} {said}"
-        fresh = semantic.rerank(self._vectors, said, head, scores, self._examples)
+        fresh = semantic.rerank(self._vectors, said, head, scores, self._examples, q.examples)
         if not fresh:
             return order
         floor = min(fresh[d] / scores[d] for d in head if scores[d] > 0)
         for d in order[semantic.CANDIDATES :]:
             scores[d] *= floor
         scores.update(fresh)
-        return sorted(head, key=lambda d: (-scores[d], d)) + order[semantic.CANDIDATES :]
+        ranked = sorted(head, key=lambda d: (-scores[d], d))
+        # an example explains a matter only where it lifted it above where the words had put it
+        before = {d: i for i, d in enumerate(head)}
+        q.examples = {d: e for d, e in q.examples.items() if ranked.index(d) < before[d]}
+        return ranked + order[semantic.CANDIDATES :]
 
     # -- why a result was offered
 
@@ -1016,6 +1022,9 @@ class SearchIndex:
             shown.add(said)
             labels.append(label)
             words.append(word)
+        lifted = self._why_example(q, d)
+        if lifted:
+            return lifted
         if not labels:
             return "字面相近"
         source = ""
@@ -1035,6 +1044,20 @@ class SearchIndex:
                 if len(why) <= WHY_CHARS:
                     return why
         return labels[0][: WHY_CHARS - 1] + "…"
+
+    def _why_example(self, q: Query, d: int) -> str | None:
+        """For a matter an example question (常见问法) lifted above where the words put it: that
+        example (`与常见问法“房本上押着的那条怎么去掉”相近`). Only the bank's questions are quoted; a staff
+        correction's (a citizen's words) is not."""
+        if d not in q.examples:
+            return None
+        said = self.examples[q.examples[d]]
+        if said not in examples.published():
+            return "与工作人员确认过的问法相近"
+        room = WHY_CHARS - len("与常见问法“”相近")
+        if len(said) > room:
+            said = said[: room - 1] + "…"
+        return f"与常见问法“{said}”相近"
 
     def _coverages(self, covered: Mapping[str, float]) -> Any:
         """Per matter: how much of its name (less its action words) the query speaks of; among

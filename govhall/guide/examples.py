@@ -73,6 +73,13 @@ def for_name(name: str, leave_out: Iterable[str] = (), bank: Path | str = BANK) 
     return [question for question, source in rows if source not in skip][:PER_MATTER]
 
 
+@cache
+def published(bank: Path | str = BANK) -> frozenset[str]:
+    """The bank's questions: invented for the demo sets, so they may be quoted to anyone (a staff
+    correction's question is a citizen's own words and is never quoted back)."""
+    return frozenset(question for rows in _bank(str(bank)).values() for question, _ in rows)
+
+
 def with_examples(
     records: Iterable[Mapping[str, Any]], leave_out: Iterable[str] = (), bank: Path | str = BANK
 ) -> list[dict[str, Any]]:
@@ -105,6 +112,7 @@ def build(sources: Mapping[str, Path], catalogue: Iterable[Mapping[str, Any]], p
             row = {"matter": name, "question": question, "source": source}
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     _bank.cache_clear()
+    published.cache_clear()
     return len(ordered)
 
 

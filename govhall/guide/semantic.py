@@ -339,12 +339,14 @@ def rerank(
     candidates: Sequence[int],
     scores: Mapping[int, float],
     examples: tuple[np.ndarray, np.ndarray] | None = None,
+    closest: dict[int, int] | None = None,
 ) -> dict[int, float] | None:
     """New scores for `candidates` (matter rows, best first): each score × exp(weight × (its
     closeness − the best closeness among them)), a matter's closeness being that of its text or of
     its closest example question (`examples`: vectors and matter rows), whichever is closer; None
     when the question cannot be embedded. The weight is WEIGHT when the model read the question,
-    STUDENT_WEIGHT when its student did."""
+    STUDENT_WEIGHT when its student did. `closest`, when given, is filled with candidate → the index
+    of the example that made it close (where an example, not the matter's text, counted)."""
     if len(candidates) < 2:
         return None
     by = reader()
@@ -356,13 +358,19 @@ def rerank(
     closeness = vectors[ids] @ query
     if examples is not None:
         example_vectors, owners = examples
+        cosines = example_vectors @ query
         best = np.full(len(vectors), -np.inf, dtype=np.float32)
-        np.maximum.at(best, owners, example_vectors @ query)
-        closest = best[ids]  # -inf: the matter has no examples
+        np.maximum.at(best, owners, cosines)
+        nearest = best[ids]  # -inf: the matter has no examples
         # A matter without examples cannot be compared fairly with one that has them (a question is
         # closer to another question than to a matter's text): then every example counts MARGIN
         # less, so only one well above its matter's text lifts the matter.
-        margin = 0.0 if bool(np.isfinite(closest).all()) else EXAMPLE_MARGIN
-        closeness = np.maximum(closeness, closest - margin)
+        margin = 0.0 if bool(np.isfinite(nearest).all()) else EXAMPLE_MARGIN
+        if closest is not None:
+            for d, text, example in zip(ids, closeness, nearest - margin, strict=True):
+                if example > text:
+                    rows = np.flatnonzero(owners == d)
+                    closest[int(d)] = int(rows[int(np.argmax(cosines[rows]))])
+        closeness = np.maximum(closeness, nearest - margin)
     factors = np.exp(weight * (closeness - float(closeness.max())))
     return {int(d): scores[int(d)] * float(f) for d, f in zip(ids, factors, strict=True)}
