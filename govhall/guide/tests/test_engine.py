@@ -424,3 +424,36 @@ def test_an_english_phrase_ending_in_a_number_is_not_read_inside_a_longer_number
     index = SearchIndex([{"code": "SCHOOL", "name": "义务教育阶段新生入学登记"}])
     assert "新生入学" in index.understand("my son starts grade 1, what do we need").info["text"]
     assert "新生入学" not in index.understand("my son is in grade 10 now").info["text"]
+
+
+def test_the_lexicon_gives_each_english_word_once() -> None:
+    """ENGLISH is written in several blocks; a word given again in a later block would silently
+    replace the earlier reading."""
+    import ast
+    from collections import Counter
+    from pathlib import Path
+
+    from govhall.guide import lexicon
+
+    tree = ast.parse(Path(lexicon.__file__).read_text(encoding="utf-8"))
+    blocks = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "ENGLISH"
+    ] + [
+        node.args[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "update"
+        and getattr(node.func.value, "id", "") == "ENGLISH"
+    ]
+    words = [
+        k.value
+        for block in blocks
+        if isinstance(block, ast.Dict)
+        for k in block.keys
+        if isinstance(k, ast.Constant)
+    ]
+    assert len(blocks) >= 2 and len(words) == len(lexicon.ENGLISH) > 500
+    assert sorted(w for w, n in Counter(words).items() if n > 1) == []
