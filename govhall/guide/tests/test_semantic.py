@@ -49,18 +49,9 @@ def test_vectors_are_unit_length_and_kept_on_disk(tmp_path: Path) -> None:
     assert again is not None and np.array_equal(again, vectors)
 
 
-def test_only_texts_never_seen_are_embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_texts_never_seen_are_embedded(tmp_path: Path, model_calls: Any) -> None:
     store = semantic.VectorStore(tmp_path / "v.sqlite3")
-    encoder = semantic._encoder()
-    assert encoder is not None
-    embedded: list[str] = []
-    real = encoder.passages
-
-    def counting(texts: Any) -> Any:
-        embedded.extend(texts)
-        return real(texts)
-
-    monkeypatch.setattr(encoder, "passages", counting)
+    embedded = model_calls("passages")
     semantic.passage_vectors(["发票领用", "招牌"], store)
     semantic.passage_vectors(["发票领用", "招牌", "招牌", "门头"], store)
     assert embedded == ["发票领用", "招牌", "门头"]

@@ -63,18 +63,9 @@ def test_a_question_without_known_words_has_no_vector(reading: student.Student) 
 
 
 def test_the_student_reads_the_question_unless_the_model_is_asked_for(
-    reading: student.Student, monkeypatch: pytest.MonkeyPatch
+    reading: student.Student, monkeypatch: pytest.MonkeyPatch, model_calls: Any
 ) -> None:
-    encoder = semantic._encoder()
-    assert encoder is not None
-    asked: list[str] = []
-    real = encoder.query
-
-    def counting(text: str) -> Any:
-        asked.append(text)
-        return real(text)
-
-    monkeypatch.setattr(encoder, "query", counting)
+    asked = model_calls("query")
     index = semantic_index(
         [{"code": "A", "name": "店招店牌设置备案"}, {"code": "B", "name": "城市道路临时占用审批"}]
     )
