@@ -239,11 +239,11 @@ def _lexicon_entries() -> tuple[dict[str, list[int]], list[tuple[str, str, tuple
 @lru_cache(maxsize=1)
 def _english_phrases() -> list[tuple[re.Pattern[str], str]]:
     """English phrases of the lexicon, longest first, as patterns on word boundaries → Chinese (a digit
-    is part of the word: "grade 1" is not said in "grade 10")."""
+    is part of the word: "grade 1" is not said in "grade 10", "under 3" not in "under 3.5")."""
     phrases = sorted((p for p in lexicon.ENGLISH if " " in p), key=len, reverse=True)
     return [
         (
-            re.compile(r"(?<![a-z0-9])" + re.escape(p) + r"(?![a-z0-9])"),
+            re.compile(r"(?<![a-z0-9])" + re.escape(p) + r"(?![a-z0-9]|\.\d)"),
             " " + " ".join(lexicon.ENGLISH[p]) + " ",
         )
         for p in phrases

@@ -268,7 +268,9 @@ def shipped(path: str = str(SHIPPED)) -> dict[str, np.ndarray]:
     try:
         with np.load(path) as data:
             keys, rows = data["keys"], data["vectors"].astype(np.float32)
-    except (OSError, KeyError, ValueError) as exc:
+        if rows.ndim != 2 or len(keys) != len(rows):
+            raise ValueError(f"{len(keys)} keys for {rows.shape} vectors")
+    except Exception as exc:  # a truncated zip, a wrong array, anything: the texts are embedded
         log.warning("shipped vectors %s unusable: %s", path, exc)
         return {}
     rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
@@ -313,6 +315,7 @@ def attach(index: Any, vectors: VectorStore, wait: bool | None = None) -> thread
     index searches without them meanwhile). Nothing when semantic is off."""
     if not enabled() or not index.passages:
         return None
+    reader()  # the student is read now, not during the first search
     if wait is None:
         lacking = missing(index.passages, vectors) + missing(index.examples, vectors, "query")
         wait = lacking <= SYNC_LIMIT

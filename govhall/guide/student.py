@@ -26,10 +26,10 @@ Pure Python with NumPy and jieba, no Django.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -111,20 +111,39 @@ class Student:
         return (vector / norm).astype(np.float32) if norm > 1e-9 else None
 
 
-@functools.cache
-def load(path: str = str(FILE)) -> Student | None:
-    """The shipped student, or None (logged) when its file is missing or unreadable."""
+_loaded: dict[str, Student | None] = {}
+_loading = threading.Lock()
+
+
+def load(path: str | Path | None = None) -> Student | None:
+    """The shipped student (`FILE`, or `path`), read once per process; None (logged once) when its
+    file is missing, damaged or of the wrong shape: the model then reads the question."""
+    key = str(path or FILE)
+    found = _loaded.get(key, False)
+    if found is not False:
+        return found  # type: ignore[return-value]
+    with _loading:  # concurrent first searches read the file once
+        if key not in _loaded:
+            _loaded[key] = _read(key)
+        return _loaded[key]
+
+
+def _read(path: str) -> Student | None:
     try:
         with np.load(path) as data:
             tokens = [str(t) for t in data["tokens"]]
             rows, scales, mapping = data["rows"], data["scales"], data["mapping"]
-    except (OSError, KeyError, ValueError) as exc:
+        width = rows.shape[1] if rows.ndim == 2 else -1
+        if (
+            rows.shape != (len(tokens), width)
+            or scales.shape != (len(tokens),)
+            or mapping.shape != (width + 1, width)
+        ):
+            raise ValueError(f"shapes {rows.shape}, {scales.shape} and {mapping.shape} do not fit")
+        return Student(tokens, rows, scales, mapping)
+    except Exception as exc:  # a truncated zip, a wrong array, anything: search goes on
         log.warning("question student %s unusable: %s", path, exc)
         return None
-    if rows.shape != (len(tokens), mapping.shape[1]) or mapping.shape[0] != rows.shape[1] + 1:
-        log.warning("question student %s unusable: shapes %s and %s", path, rows.shape, mapping.shape)
-        return None
-    return Student(tokens, rows, scales, mapping)
 
 
 # -- building it from the model (python -m govhall.guide.student)
@@ -214,7 +233,7 @@ def build(path: Path = FILE) -> tuple[int, int]:
     assert targets is not None
     mapping = fit(student, texts, targets)
     np.savez_compressed(path, tokens=np.array(tokens), rows=rows, scales=scales, mapping=mapping)
-    load.cache_clear()
+    _loaded.pop(str(path), None)
     return len(tokens), len(texts)
 
 

@@ -424,6 +424,8 @@ def test_an_english_phrase_ending_in_a_number_is_not_read_inside_a_longer_number
     index = SearchIndex([{"code": "SCHOOL", "name": "义务教育阶段新生入学登记"}])
     assert "新生入学" in index.understand("my son starts grade 1, what do we need").info["text"]
     assert "新生入学" not in index.understand("my son is in grade 10 now").info["text"]
+    assert "新生入学" not in index.understand("she is in grade 1.5 of the program").info["text"]
+    assert "新生入学" in index.understand("she starts grade 1. what now").info["text"]
 
 
 def test_the_lexicon_gives_each_english_word_once() -> None:

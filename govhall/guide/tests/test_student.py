@@ -55,8 +55,12 @@ def test_words_the_table_lacks_are_read_as_characters(reading: student.Student) 
     assert reading.weights[reading.index["the"]] == 0.0 < reading.weights[reading.index["passport"]]
 
 
-def test_a_question_without_known_words_has_no_vector(reading: student.Student) -> None:
-    assert reading.encode("123 ？？ !!") is None
+def test_a_question_without_known_words_has_no_vector(
+    reading: student.Student, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GOVHALL_GUIDE_QUERY", raising=False)
+    for nothing in ("123 ？？ !!", "", "the of and", "😀🎉"):
+        assert reading.encode(nothing) is None, nothing
     index = semantic_index([{"code": "A", "name": "发票领用"}, {"code": "B", "name": "发票代开"}])
     # the stage then leaves the words' order as it is (nothing raised)
     assert semantic.rerank(index._vectors, "123", [0, 1], {0: 2.0, 1: 1.0}) is None
@@ -82,14 +86,44 @@ def test_the_student_reads_the_question_unless_the_model_is_asked_for(
 def test_without_its_file_the_model_reads_the_question(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    broken = tmp_path / "student.npz"
-    broken.write_bytes(b"not a numpy file")
+    real = student.FILE.read_bytes()
+    damaged = {
+        "not numpy": b"not a numpy file",
+        "empty": b"",
+        "truncated": real[:1000],  # a zip cut short: BadZipFile
+        "half": real[: len(real) // 2],
+    }
     with caplog.at_level(logging.WARNING, logger="govhall.guide.student"):
-        assert student.load(str(broken)) is None
-        assert student.load(str(tmp_path / "missing.npz")) is None
-    assert "unusable" in caplog.text
+        for name, content in damaged.items():
+            path = tmp_path / f"{name.replace(' ', '-')}.npz"
+            path.write_bytes(content)
+            assert student.load(path) is None, name
+        assert student.load(tmp_path / "missing.npz") is None
+        # arrays that do not fit together: a scale short, a map of the wrong width
+        with np.load(student.FILE) as data:
+            parts = {k: data[k] for k in ("tokens", "rows", "scales", "mapping")}
+        for name, change in {"scales": parts["scales"][:-1], "mapping": parts["mapping"][:, :5]}.items():
+            path = tmp_path / f"short-{name}.npz"
+            np.savez(path, **{**parts, name: change})
+            assert student.load(path) is None, name
+    assert caplog.text.count("unusable") == 7
+    # the search goes on: the model reads the question
     monkeypatch.setattr(student, "load", lambda path=None: None)
+    monkeypatch.delenv("GOVHALL_GUIDE_QUERY", raising=False)
     assert semantic.reader() == "model"
+    index = semantic_index([{"code": "A", "name": "社会保障卡补领"}, {"code": "B", "name": "居民身份证补领"}])
+    assert index.search("社保卡丢了要补", 1).results[0].code == "A"
+
+
+def test_the_student_is_read_once_when_an_index_is_attached(monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[str] = []
+    real = student._read
+    monkeypatch.setattr(student, "_loaded", {})
+    monkeypatch.setattr(student, "_read", lambda path: reads.append(path) or real(path))
+    semantic_index([{"code": "A", "name": "社会保障卡补领"}, {"code": "B", "name": "居民身份证补领"}])
+    assert reads == [str(student.FILE)]  # before any search
+    assert student.load() is student.load(student.FILE) is not None
+    assert reads == [str(student.FILE)]
 
 
 def test_the_map_is_fitted_by_ridge_regression() -> None:
