@@ -34,8 +34,8 @@ HELDOUT5 = DATA / "heldout5_demo.jsonl"  # the fifth blind set, spent (see its h
 LATER_BLIND = {i: DATA / f"heldout{i}_demo.jsonl" for i in range(6, 11)}
 # blind sets 11–17 (2026-11-24, the example-bank round): each measured blind once, spent since
 BANK_ROUND_BLIND = {i: DATA / f"heldout{i}_demo.jsonl" for i in range(11, 18)}
-# blind sets 18–23 (2026-11-24, the student round): each measured blind once, spent since
-STUDENT_ROUND_BLIND = {i: DATA / f"heldout{i}_demo.jsonl" for i in range(18, 24)}
+# blind sets 18–26 (2026-11-24, the student round): each measured blind once, spent since
+STUDENT_ROUND_BLIND = {i: DATA / f"heldout{i}_demo.jsonl" for i in range(18, 27)}
 # development sets A–F (2026-11-24): written without reading the engine, then tuned on (header notes)
 DEVELOPMENT = {x: DATA / f"dev{x}_demo.jsonl" for x in "ABCDEF"}
 # every spent set over the demo catalogue (regression guards), and all the sets the example bank holds
