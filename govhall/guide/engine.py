@@ -961,7 +961,8 @@ class SearchIndex:
         ranked = sorted(head, key=lambda d: (-scores[d], d))
         # an example explains a matter only where it lifted it above where the words had put it
         before = {d: i for i, d in enumerate(head)}
-        q.examples = {d: e for d, e in q.examples.items() if ranked.index(d) < before[d]}
+        after = {d: i for i, d in enumerate(ranked)}
+        q.examples = {d: e for d, e in q.examples.items() if after[d] < before[d]}
         return ranked + order[semantic.CANDIDATES :]
 
     # -- why a result was offered
@@ -999,6 +1000,9 @@ class SearchIndex:
         return out
 
     def _why(self, q: Query, d: int, matched: Mapping[str, float]) -> str:
+        lifted = self._why_example(q, d)
+        if lifted:
+            return lifted
         ranked = sorted(matched, key=lambda t: (-matched[t], t))
         read = {f"{typo}→{word}": word for typo, word in q.info["fixes"]}
         # (word, label, what was said, said directly): 身份证 / 身粉证→身份证 are direct, 走了→死亡 not
@@ -1022,9 +1026,6 @@ class SearchIndex:
             shown.add(said)
             labels.append(label)
             words.append(word)
-        lifted = self._why_example(q, d)
-        if lifted:
-            return lifted
         if not labels:
             return "字面相近"
         source = ""

@@ -370,10 +370,14 @@ def rerank(
         # less, so only one well above its matter's text lifts the matter.
         margin = 0.0 if bool(np.isfinite(nearest).all()) else EXAMPLE_MARGIN
         if closest is not None:
+            # each candidate's closest example: the first of its examples at its best cosine (one
+            # pass over the examples, not one per candidate)
+            first: dict[int, int] = {}
+            for e in np.flatnonzero(np.isin(owners, ids) & (cosines >= best[owners])):
+                first.setdefault(int(owners[e]), int(e))
             for d, text, example in zip(ids, closeness, nearest - margin, strict=True):
                 if example > text:
-                    rows = np.flatnonzero(owners == d)
-                    closest[int(d)] = int(rows[int(np.argmax(cosines[rows]))])
+                    closest[int(d)] = first[int(d)]
         closeness = np.maximum(closeness, nearest - margin)
     factors = np.exp(weight * (closeness - float(closeness.max())))
     return {int(d): scores[int(d)] * float(f) for d, f in zip(ids, factors, strict=True)}

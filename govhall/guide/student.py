@@ -97,18 +97,20 @@ class Student:
         ids = np.asarray(self.ids(question), dtype=np.int64)
         if not len(ids):
             return None
-        vector = (self.weights[ids] * self.scales[ids]) @ self.rows[ids].astype(np.float32)
-        norm = float(np.linalg.norm(vector))
-        return vector / norm if norm > 1e-9 else None
+        return _unit((self.weights[ids] * self.scales[ids]) @ self.rows[ids].astype(np.float32))
 
     def encode(self, question: str) -> np.ndarray | None:
         """Where the model would put `question` (a unit vector), or None when no word is known."""
         mean = self.mean(question)
         if mean is None or self.mapping is None:
             return None
-        vector = np.append(mean, np.float32(1.0)) @ self.mapping
-        norm = float(np.linalg.norm(vector))
-        return (vector / norm).astype(np.float32) if norm > 1e-9 else None
+        return _unit(np.append(mean, np.float32(1.0)) @ self.mapping)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray | None:
+    """`vector` at unit length (float32), or None when it is (nearly) zero."""
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm).astype(np.float32) if norm > 1e-9 else None
 
 
 _loaded: dict[str, Student | None] = {}
